@@ -1,0 +1,20 @@
+# Build stage: compile TypeScript, then drop dev dependencies.
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json tsconfig.json ./
+COPY src ./src
+RUN npm ci && npm run build && npm prune --omit=dev
+
+# Runtime stage: only the compiled output and production dependencies, as a non-root user.
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./package.json
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The working directory is writable by the runtime user: relative data and cert paths land there.
+RUN install -d -o 65532 -g 65532 /var/lib/kube-actions
+WORKDIR /var/lib/kube-actions
+USER 65532:65532
+EXPOSE 8443
+ENTRYPOINT ["node","/app/dist/src/cli/main.js"]

@@ -1,0 +1,49 @@
+// GET of one object and of collections (pkg/endpoints/handlers/get.go).
+import { newBadRequest, newMethodNotSupported, newResourceExpired, newTooLargeResourceVersion } from '../errors.js';
+import { encodeList, encodeObject, negotiate, writeJSON, type IncludeObject } from '../http/respond.js';
+import { parseListOptions } from '../http/options.js';
+import { groupVersion } from '../resource.js';
+import { isGetter, isLister, type Lister, type ListResult } from '../rest.js';
+import type { HandlerArgs } from './types.js';
+
+export function includeObject(q: URLSearchParams): IncludeObject {
+  const v = q.get('includeObject') ?? 'Metadata';
+  if (v !== 'None' && v !== 'Metadata' && v !== 'Object') throw newBadRequest(`unrecognized includeObject value: "${v}"`);
+  return v;
+}
+
+export async function handleGet(a: HandlerArgs): Promise<void> {
+  const { storage, descriptor, table } = a.install;
+  if (!isGetter(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'get');
+  const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
+  const include = includeObject(a.query);
+  const entity = await storage.get(a.req, a.info.name);
+  writeJSON(a.ctx, 200, encodeObject(entity, target, table, include));
+}
+
+const WAIT_FOR_RV_MS = 3000;
+
+/** A list as of at least `rv` (waits up to 3 s for it, then 504 as the apiserver does). */
+async function listNotOlderThan(storage: Lister, a: HandlerArgs, opts: Parameters<Lister['list']>[1]): Promise<ListResult> {
+  const deadline = Date.now() + WAIT_FOR_RV_MS;
+  const wanted = BigInt(opts.resourceVersion ?? '0');
+  for (;;) {
+    const r = await storage.list(a.req, { ...opts, resourceVersion: undefined });
+    if (BigInt(r.resourceVersion) >= wanted || opts.continue) return r;
+    if (Date.now() > deadline) throw newTooLargeResourceVersion(Number(wanted), Number(r.resourceVersion), 1);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export async function handleList(a: HandlerArgs): Promise<void> {
+  const { storage, descriptor, table, fields } = a.install;
+  if (!isLister(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'list');
+  const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadataList']);
+  const include = includeObject(a.query);
+  const opts = parseListOptions(a.query, fields.fieldNames);
+  const result = await listNotOlderThan(storage, a, opts);
+  if (opts.resourceVersionMatch === 'Exact' && opts.resourceVersion !== result.resourceVersion) {
+    throw newResourceExpired('The resourceVersion for the provided list is too old.');
+  }
+  writeJSON(a.ctx, 200, encodeList(result, target, descriptor.listKind, groupVersion(descriptor), table, include));
+}

@@ -1,0 +1,98 @@
+// POST, PUT and PATCH (pkg/endpoints/handlers/create.go, update.go, patch.go).
+import jsonpatch from 'fast-json-patch';
+import {
+  CRD_PATCH_MEDIA_TYPES, newBadRequest, newInvalid, newMethodNotSupported, newUnsupportedMediaType,
+} from '../errors.js';
+import { invalid } from '../field-errors.js';
+import { decodeObject, parseBody, readBody } from '../http/body.js';
+import { parseWriteOptions } from '../http/options.js';
+import { encodeObject, negotiate, setWarnings, writeJSON } from '../http/respond.js';
+import { parseMediaType } from '../negotiation.js';
+import { isCreater, isUpdater } from '../rest.js';
+import type { KubeObject } from '../types.js';
+import { includeObject } from './read.js';
+import type { HandlerArgs } from './types.js';
+
+const OBJECT_TYPES = ['application/json', 'application/yaml'];
+
+function gr(a: HandlerArgs): { group: string; resource: string } {
+  return { group: a.install.descriptor.group, resource: a.install.descriptor.plural };
+}
+
+function respond(a: HandlerArgs, code: number, entity: Parameters<typeof encodeObject>[0], target: Parameters<typeof encodeObject>[1]): void {
+  setWarnings(a.ctx.res, a.req.warnings);
+  writeJSON(a.ctx, code, encodeObject(entity, target, a.install.table, includeObject(a.query)));
+}
+
+export async function handleCreate(a: HandlerArgs): Promise<void> {
+  const { storage, descriptor } = a.install;
+  if (!isCreater(storage)) throw newMethodNotSupported(gr(a), 'create');
+  const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
+  const opts = parseWriteOptions(a.query, 'CreateOptions');
+  const body = await readBody(a.ctx);
+  const obj = decodeObject(parseBody(a.ctx, body, OBJECT_TYPES, descriptor.kind), descriptor, opts.fieldValidation, a.req.warnings);
+  a.req.dryRun = opts.dryRun;
+  const created = await storage.create(a.req, obj);
+  respond(a, 201, created, target);
+}
+
+export async function handleUpdate(a: HandlerArgs): Promise<void> {
+  const { storage, descriptor } = a.install;
+  if (!isUpdater(storage)) throw newMethodNotSupported(gr(a), 'update');
+  const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
+  const opts = parseWriteOptions(a.query, 'UpdateOptions');
+  const body = await readBody(a.ctx);
+  const obj = decodeObject(parseBody(a.ctx, body, OBJECT_TYPES, descriptor.kind), descriptor, opts.fieldValidation, a.req.warnings);
+  const meta = obj.metadata ?? {};
+  if (meta.name !== undefined && meta.name !== a.info.name) {
+    throw newBadRequest(`the name of the object (${meta.name}) does not match the name on the URL (${a.info.name})`);
+  }
+  if (meta.namespace && meta.namespace !== a.info.namespace) {
+    throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
+  }
+  a.req.dryRun = opts.dryRun;
+  const updated = await storage.update(a.req, a.info.name, () => obj);
+  respond(a, 200, updated, target);
+}
+
+/** Applies a patch document of `type` to `current`. */
+function applyPatch(type: string, patch: unknown, current: KubeObject): KubeObject {
+  if (type === 'application/merge-patch+json') return mergePatch(current, patch) as KubeObject;
+  if (!Array.isArray(patch)) throw newBadRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+  const err = jsonpatch.validate(patch as jsonpatch.Operation[], current);
+  if (err) throw newInvalid({ group: '', kind: 'Patch' }, '', [invalid('', err.operation, err.message)]);
+  return jsonpatch.applyPatch(current, patch as jsonpatch.Operation[], false, true).newDocument;
+}
+
+/** RFC 7386 JSON merge patch. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
+  const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = mergePatch(out[k], v);
+  }
+  return out;
+}
+
+export async function handlePatch(a: HandlerArgs): Promise<void> {
+  const { storage, descriptor } = a.install;
+  if (!isUpdater(storage)) throw newMethodNotSupported(gr(a), 'patch');
+  const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
+  const type = parseMediaType(a.ctx.get('Content-Type') ?? '')?.type ?? '';
+  if (!descriptor.patchTypes.includes(type)) throw newUnsupportedMediaType(CRD_PATCH_MEDIA_TYPES);
+  const opts = parseWriteOptions(a.query, 'PatchOptions');
+  const body = await readBody(a.ctx);
+  let patch: unknown;
+  try {
+    patch = JSON.parse(body.toString('utf8')) as unknown;
+  } catch (err) {
+    throw newBadRequest(`error decoding patch: ${(err as Error).message}`);
+  }
+  a.req.dryRun = opts.dryRun;
+  const updated = await storage.update(a.req, a.info.name, (current) => {
+    const patched = applyPatch(type, patch, current);
+    return decodeObject(patched, descriptor, opts.fieldValidation, a.req.warnings);
+  });
+  respond(a, 200, updated, target);
+}

@@ -1,0 +1,82 @@
+// Request bodies: bounded reads (413), content types (415), decoding with the apiserver's
+// strict/warn/ignore field validation.
+import type { Context } from 'koa';
+import { parse as parseYaml } from 'yaml';
+import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '../errors.js';
+import { parseMediaType } from '../negotiation.js';
+import type { ResourceDescriptor } from '../resource.js';
+import { groupVersion } from '../resource.js';
+import { findUnknownFields, objectSchemaFor, pruneUnknownFields, resolverFor } from '../schema.js';
+import type { KubeObject } from '../types.js';
+
+export const MAX_BODY_BYTES = 3 * 1024 * 1024;
+
+/** Reads the whole body, refusing more than `limit` bytes with 413. */
+export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(ctx.get('Content-Length') || '0');
+  if (declared > limit) throw newRequestEntityTooLarge(limit);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) throw newRequestEntityTooLarge(limit);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+/** Parses a JSON (or YAML) body into a value, with 415 for other media types. */
+export function parseBody(ctx: Context, body: Buffer, accepted: readonly string[], what: string): unknown {
+  const media = parseMediaType(ctx.get('Content-Type') || 'application/json');
+  const type = media?.type ?? '';
+  if (!accepted.includes(type)) throw newUnsupportedMediaType(accepted);
+  const text = body.toString('utf8');
+  try {
+    if (type.endsWith('yaml')) return parseYaml(text) as unknown;
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw newBadRequest(`the object provided is unrecognized (must be of type ${what}): ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Checks apiVersion/kind of a decoded object and applies field validation: Strict refuses
+ * unknown fields (400), Warn drops them with a warning each, Ignore drops them silently.
+ */
+export function decodeObject(
+  value: unknown,
+  d: ResourceDescriptor,
+  validation: FieldValidation,
+  warnings: string[],
+): KubeObject {
+  const gv = groupVersion(d);
+  const cannot = (detail: string): Error =>
+    newBadRequest(`${d.kind} in version "${d.version}" cannot be handled as a ${d.kind}: ${detail}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw cannot('the body must be a JSON object');
+  }
+  const obj = value as KubeObject;
+  if (obj.apiVersion !== undefined && obj.apiVersion !== gv) {
+    throw newBadRequest(`the API version in the data (${String(obj.apiVersion)}) does not match the expected API version (${gv})`);
+  }
+  if (obj.kind !== undefined && obj.kind !== d.kind) {
+    throw cannot(`the kind in the data (${String(obj.kind)}) does not match the expected kind (${d.kind})`);
+  }
+  if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata))) {
+    throw cannot('metadata must be an object');
+  }
+  const schema = objectSchemaFor(d);
+  const resolve = resolverFor(d);
+  if (validation === 'Strict') {
+    const unknown = findUnknownFields(obj, schema, resolve);
+    if (unknown.length > 0) throw cannot(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+  } else {
+    const pruned = pruneUnknownFields(obj, schema, resolve);
+    if (validation === 'Warn') warnings.push(...pruned.map((f) => `unknown field "${f}"`));
+  }
+  obj.apiVersion = gv;
+  obj.kind = d.kind;
+  return obj;
+}

@@ -1,0 +1,158 @@
+// The generic API server: the filter chain in one readable function (after
+// k8s.io/apiserver pkg/server/config.go DefaultBuildHandlerChain), the non-resource endpoints,
+// and the HTTPS listener.
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import Router from '@koa/router';
+import Koa, { type Context, type Next } from 'koa';
+import type { Logger } from 'pino';
+import type { Authenticator } from './auth/authn.js';
+import type { Authorizer } from './auth/authz.js';
+import { Discovery } from './discovery.js';
+import { newGenericNotFound, toStatus } from './errors.js';
+import type { ResourceInstall, WatchSettings } from './handlers/types.js';
+import { healthRoutes, type HealthCheck } from './health.js';
+import { writeError } from './http/respond.js';
+import { Installer } from './installer.js';
+import { discoveryRoutes, openAPIRoutes } from './nonresource.js';
+import { OpenAPI } from './openapi.js';
+import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import type { RequestContext } from './rest.js';
+import type { UserInfo } from './types.js';
+
+export interface ServerOptions {
+  resources: ResourceInstall[];
+  authenticator: Authenticator;
+  authorizer: Authorizer;
+  logger: Logger;
+  checks: HealthCheck[];
+  watch: WatchSettings;
+  version: Record<string, string>;
+}
+
+export interface ServerState {
+  info: RequestInfo;
+  user: UserInfo;
+}
+
+export function buildApp(o: ServerOptions): Koa {
+  const app = new Koa();
+  const installer = new Installer(o.resources, o.watch);
+  const descriptors = o.resources.map((r) => r.descriptor);
+  const router = new Router();
+  healthRoutes(router, o.checks);
+  discoveryRoutes(router, new Discovery(descriptors));
+  openAPIRoutes(router, new OpenAPI(descriptors));
+  router.get('/version', (ctx) => {
+    ctx.type = 'application/json';
+    ctx.body = JSON.stringify(o.version);
+  });
+  const routes = router.routes();
+
+  app.use(errorExit(o.logger));
+  app.use(requestInfo);
+  app.use(requestLog(o.logger));
+  app.use(authenticate(o.authenticator));
+  app.use(authorize(o.authorizer));
+  app.use(async (ctx, next) => {
+    const info = ctx.state.info as RequestInfo;
+    if (!info.isResourceRequest) return routes(ctx as Parameters<typeof routes>[0], next);
+    const controller = new AbortController();
+    ctx.req.on('close', () => controller.abort());
+    ctx.res.on('close', () => controller.abort());
+    const req: RequestContext = {
+      user: ctx.state.user as UserInfo, namespace: info.namespace, signal: controller.signal, warnings: [], dryRun: false,
+    };
+    await installer.serve(ctx, info, req);
+  });
+  app.use((ctx) => {
+    if (ctx.path === '/api' || ctx.path === '/api/') {
+      ctx.status = 404;
+      ctx.type = 'text/plain; charset=utf-8';
+      ctx.body = '404 page not found\n';
+      return;
+    }
+    throw newGenericNotFound();
+  });
+  return app;
+}
+
+/** The one error exit: every failure becomes a Status; after headers went out, only close. */
+function errorExit(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    try {
+      await next();
+    } catch (err) {
+      const status = toStatus(err);
+      if (status.code >= 500) logger.error({ err, path: ctx.path }, 'request failed');
+      if (ctx.headerSent || !ctx.writable) {
+        ctx.res.destroy();
+        return;
+      }
+      ctx.respond = true;
+      writeError(ctx, err);
+    }
+  };
+}
+
+async function requestInfo(ctx: Context, next: Next): Promise<void> {
+  ctx.state.info = parseRequestInfo(ctx.method, ctx.path, new URLSearchParams(ctx.querystring));
+  const audit = ctx.get('Audit-ID');
+  if (audit) ctx.set('Audit-ID', audit);
+  await next();
+}
+
+function requestLog(logger: Logger) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    const start = performance.now();
+    try {
+      await next();
+    } finally {
+      const info = ctx.state.info as RequestInfo;
+      const user = ctx.state.user as UserInfo | undefined;
+      logger.debug({
+        user: user?.name, verb: info.verb, resource: info.resource, subresource: info.subresource || undefined,
+        namespace: info.namespace || undefined, name: info.name || undefined, code: ctx.status,
+        latencyMs: Math.round((performance.now() - start) * 100) / 100, auditID: ctx.get('Audit-ID') || undefined,
+      }, `${ctx.method} ${ctx.path}`);
+    }
+  };
+}
+
+function authenticate(authn: Authenticator) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    ctx.state.user = await authn.authenticate(ctx.req, ctx.state.info as RequestInfo);
+    await next();
+  };
+}
+
+function authorize(authz: Authorizer) {
+  return async (ctx: Context, next: Next): Promise<void> => {
+    await authz.authorize(ctx.state.user as UserInfo, ctx.state.info as RequestInfo);
+    await next();
+  };
+}
+
+export interface ListenOptions {
+  port: number;
+  host: string;
+  cert: string;
+  key: string;
+}
+
+/** Serves the app over HTTPS; streams are never cut by Node's own timeouts. */
+export async function listen(app: Koa, o: ListenOptions): Promise<https.Server> {
+  const server = https.createServer({ cert: o.cert, key: o.key, requestCert: true, rejectUnauthorized: false }, app.callback());
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 0;
+  server.timeout = 0;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(o.port, o.host, () => resolve());
+  });
+  return server;
+}
+
+export function serverPort(server: https.Server): number {
+  return (server.address() as AddressInfo).port;
+}

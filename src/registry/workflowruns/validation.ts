@@ -1,0 +1,46 @@
+// Validation of WorkflowRun specs: path-qualified field errors, never throws.
+import {
+  type FieldError, duplicate, invalid, isDNS1123Label, required,
+} from '../../apiserver/field-errors.js';
+import type { Step, WorkflowRunSpec } from '../../apis/kubeactions/types.js';
+
+const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
+const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function validateStep(s: Step, path: string, seen: Set<string>): FieldError[] {
+  const errs: FieldError[] = [];
+  if (!s.name) errs.push(required(`${path}.name`, ''));
+  else {
+    for (const msg of isDNS1123Label(s.name)) errs.push(invalid(`${path}.name`, s.name, msg));
+    if (seen.has(s.name)) errs.push(duplicate(`${path}.name`, s.name));
+    seen.add(s.name);
+  }
+  if (!s.run || s.run.trim() === '') errs.push(required(`${path}.run`, ''));
+  (s.env ?? []).forEach((e, i) => {
+    if (!e.name) errs.push(required(`${path}.env[${i}].name`, ''));
+    else if (!ENV_NAME.test(e.name)) {
+      errs.push(invalid(`${path}.env[${i}].name`, e.name, 'a valid environment variable name must consist of alphabetic characters, digits, \'_\', \'-\', or \'.\', and must not start with a digit'));
+    }
+  });
+  if (s.workingDir !== undefined) {
+    if (s.workingDir.startsWith('/')) errs.push(invalid(`${path}.workingDir`, s.workingDir, 'must be a relative path'));
+    else if (s.workingDir.split('/').includes('..')) errs.push(invalid(`${path}.workingDir`, s.workingDir, 'must not contain \'..\''));
+  }
+  return errs;
+}
+
+export function validateSpec(spec: WorkflowRunSpec, path = 'spec'): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const name of Object.keys(spec.params ?? {})) {
+    if (!PARAM_NAME.test(name)) {
+      errs.push(invalid(`${path}.params[${name}]`, name, 'must consist of alphanumeric characters or \'_\', and must not start with a digit'));
+    }
+  }
+  if (!Array.isArray(spec.steps) || spec.steps.length === 0) {
+    errs.push(required(`${path}.steps`, 'at least one step is required'));
+    return errs;
+  }
+  const seen = new Set<string>();
+  spec.steps.forEach((s, i) => errs.push(...validateStep(s, `${path}.steps[${i}]`, seen)));
+  return errs;
+}
