@@ -3,14 +3,17 @@
 
 export const DEFAULT_PREFIX = '{ka}';
 
-/** Keys of one resource's records (e.g. `workflowruns`). */
+/**
+ * Keys of one resource's records (e.g. `workflowruns`), under `<prefix>:r:<resource>` so they
+ * never meet BullMQ's queue keys (`<prefix>:<queue>:…`).
+ */
 export class ResourceKeys {
   readonly base: string;
   constructor(
     readonly prefix: string,
     readonly resource: string,
   ) {
-    this.base = `${prefix}:${resource}`;
+    this.base = `${prefix}:r:${resource}`;
   }
   /** Hash `{j: json, r: resourceVersion}` of one object; `member` is `<namespace>/<name>`. */
   object(member: string): string {

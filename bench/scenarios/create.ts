@@ -1,0 +1,88 @@
+// create: POST a run over HTTPS (no worker: API + enqueue only) at 1 and 64 in flight, next to
+// raw BullMQ Queue.add with the same job options on the same Redis.
+import { randomUUID } from 'node:crypto';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { RUNS_PATH, runBody } from '../api.js';
+import type { BenchContext, Scenario } from '../context.js';
+import { request } from '../http.js';
+import { closedLoop, type LoadResult, type Operation, throughput } from '../load.js';
+import { atLeast, below, type Row, row } from '../report.js';
+import { summarize } from '../stats.js';
+
+interface Pair {
+  one: LoadResult;
+  many: LoadResult;
+}
+
+async function ours(ctx: BenchContext): Promise<Pair> {
+  return ctx.withChild(async (child) => {
+    const { port } = await child.send({ cmd: 'apiserver' });
+    const target = ctx.target(port, 64);
+    const body = runBody();
+    const op: Operation = async () => {
+      const res = await request(target, 'POST', RUNS_PATH, body);
+      return res.status === 201 ? undefined : `HTTP ${res.status}: ${res.body.toString('utf8').slice(0, 200)}`;
+    };
+    try {
+      return await measure(ctx, op);
+    } finally {
+      target.agent.destroy();
+    }
+  });
+}
+
+async function raw(ctx: BenchContext): Promise<Pair> {
+  const connection = new Redis(ctx.redisChild.url, { maxRetriesPerRequest: null });
+  const queue = new Queue('bench-raw', { connection, prefix: 'raw' });
+  const op: Operation = async (i) => {
+    const uid = randomUUID();
+    await queue.add('run', { member: `default/bench-${i}`, uid }, {
+      jobId: uid, attempts: 1_000_000, backoff: { type: 'fixed', delay: 0 }, removeOnComplete: true, removeOnFail: true,
+    });
+    return undefined;
+  };
+  try {
+    return await measure(ctx, op);
+  } finally {
+    await queue.close();
+    connection.disconnect();
+  }
+}
+
+async function measure(ctx: BenchContext, op: Operation): Promise<Pair> {
+  const s = ctx.sizes;
+  await closedLoop({ concurrency: 64, count: s.createWarmup, op });
+  const one = await closedLoop({ concurrency: 1, count: s.createAtOne, op });
+  const many = await closedLoop({ concurrency: 64, count: s.createAt64, op });
+  return { one, many };
+}
+
+function errorNote(r: LoadResult): string | undefined {
+  return r.errors > 0 ? `ours: ${r.errors} of ${r.completed} creates failed; first: ${r.firstError ?? ''}` : undefined;
+}
+
+function rows(label: string, o: LoadResult, r: LoadResult, targets: { rate?: number; p99?: number }): Row[] {
+  const so = summarize(o.latencies);
+  const sr = summarize(r.latencies);
+  const note = errorNote(o);
+  return [
+    row('create', `${label} throughput`, '/s', throughput(o), {
+      raw: throughput(r), ...(targets.rate ? { target: atLeast(targets.rate, '/s') } : {}), ...(note ? { note } : {}),
+    }),
+    row('create', `${label} p50`, 'ms', so.p50, { raw: sr.p50 }),
+    row('create', `${label} p99`, 'ms', so.p99, { raw: sr.p99, ...(targets.p99 ? { target: below(targets.p99, 'ms') } : {}) }),
+  ];
+}
+
+export const createScenario: Scenario = {
+  name: 'create',
+  async run(ctx) {
+    await ctx.flush();
+    const o = await ours(ctx);
+    await ctx.flush();
+    const r = await raw(ctx);
+    await ctx.flush();
+    return [...rows('c=64', o.many, r.many, { rate: 3000, p99: 50 }), ...rows('c=1', o.one, r.one, {})];
+  },
+};

@@ -1,0 +1,163 @@
+// The three commands: what each starts, in which order, and how each stops.
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { pino, type Logger } from 'pino';
+import type { UserInfo } from '../apiserver/types.js';
+import { ensureServingCertificate } from './certs.js';
+import { type ApiServerSettings, type Running, type WorkerSettings, startApiServer, startWorker } from './components.js';
+import { ensureAdminToken, writeKubeconfig } from './kubeconfig.js';
+import { startRedisServer } from './redis-child.js';
+
+interface CommonOpts {
+  redisUrl?: string;
+  redisPrefix: string;
+  changeHistory: number;
+  logLevel: string;
+}
+interface ApiOpts extends CommonOpts {
+  securePort: number;
+  bindAddress: string;
+  tlsCertFile?: string;
+  tlsPrivateKeyFile?: string;
+  certDir: string;
+  tokenAuthFile?: string;
+  watchBookmarkInterval: number;
+  minRequestTimeout: number;
+}
+interface WorkerOpts extends CommonOpts {
+  concurrency: number;
+  workspaceDir?: string;
+  lockDuration: number;
+  stalledInterval: number;
+  killGracePeriod: number;
+  logLimitBytes: number;
+}
+type DevOpts = ApiOpts & WorkerOpts & { dataDir: string; port?: number };
+
+/** kube-apiserver's --token-auth-file: `token,user,uid,"group1,group2"` per line. */
+export async function readTokenFile(file: string): Promise<Map<string, UserInfo>> {
+  const tokens = new Map<string, UserInfo>();
+  for (const raw of (await readFile(file, 'utf8')).split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const fields = [...line.matchAll(/"([^"]*)"|([^,]+)|(?<=,)(?=,|$)/g)].map((m) => m[1] ?? m[2] ?? '');
+    const [token, name, uid, groups] = fields;
+    if (!token || !name) throw new Error(`${file}: a line needs at least token and user`);
+    tokens.set(token, { name, ...(uid ? { uid } : {}), groups: groups ? groups.split(',').map((g) => g.trim()).filter(Boolean) : [] });
+  }
+  return tokens;
+}
+
+function logger(level: string): Logger {
+  return pino({ level, base: undefined });
+}
+
+function workerSettings(o: WorkerOpts, workspaceDir: string): WorkerSettings {
+  return {
+    concurrency: o.concurrency,
+    workspaceDir,
+    lockDurationMs: o.lockDuration * 1000,
+    stalledIntervalMs: o.stalledInterval * 1000,
+    killGraceMs: o.killGracePeriod * 1000,
+    logLimitBytes: o.logLimitBytes,
+  };
+}
+
+async function tlsMaterial(o: ApiOpts, certDir: string): Promise<{ cert: string; key: string; ca: string }> {
+  if (o.tlsCertFile && o.tlsPrivateKeyFile) {
+    const [cert, key] = await Promise.all([readFile(o.tlsCertFile, 'utf8'), readFile(o.tlsPrivateKeyFile, 'utf8')]);
+    return { cert, key, ca: cert };
+  }
+  return ensureServingCertificate({
+    certDir,
+    hostnames: ['localhost', 'kube-actions-apiserver', 'kube-actions-apiserver.kube-actions.svc', 'kube-actions-apiserver.kube-actions.svc.cluster.local'],
+    ips: ['127.0.0.1', '::1'],
+  });
+}
+
+function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map<string, UserInfo>, port: number, host: string): ApiServerSettings {
+  return {
+    port, host, cert: tls.cert, key: tls.key, tokens,
+    bookmarkIntervalMs: o.watchBookmarkInterval * 1000,
+    minRequestTimeoutSeconds: o.minRequestTimeout,
+  };
+}
+
+/**
+ * Runs `start`, which pushes what it starts onto `parts`; stops everything in reverse order on
+ * SIGINT/SIGTERM, or when starting fails (then exits 1 with the reason).
+ */
+async function supervise(log: Logger, start: (parts: Running[]) => Promise<void>): Promise<void> {
+  const parts: Running[] = [];
+  let stopping = false;
+  const stop = async (code: number): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    for (const p of [...parts].reverse()) await p.stop().catch((err: unknown) => log.error({ err }, 'stop failed'));
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+  try {
+    await start(parts);
+  } catch (err) {
+    process.stderr.write(`kube-actions: ${err instanceof Error ? err.message : String(err)}\n`);
+    await stop(1);
+  }
+}
+
+export async function runDev(o: DevOpts, cmd: Command): Promise<void> {
+  const log = logger(o.logLevel);
+  await supervise(log, (parts) => startDev(o, cmd, log, parts));
+}
+
+async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[]): Promise<void> {
+  const dataDir = resolve(o.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  let redisUrl = o.redisUrl;
+  if (!redisUrl) {
+    const child = await startRedisServer({ dir: join(dataDir, 'redis'), logFile: join(dataDir, 'redis.log') });
+    parts.push(child);
+    redisUrl = child.url;
+  }
+  const redis = { url: redisUrl, prefix: o.redisPrefix, changeHistory: o.changeHistory };
+  const tls = await tlsMaterial(o, join(dataDir, 'certs'));
+  const token = await ensureAdminToken(dataDir);
+  const tokens = o.tokenAuthFile ? await readTokenFile(o.tokenAuthFile) : new Map<string, UserInfo>();
+  tokens.set(token, { name: 'kube-actions-admin', groups: ['system:masters'] });
+  const host = cmd.getOptionValueSource('bindAddress') === 'default' ? '127.0.0.1' : o.bindAddress;
+  const port = o.port ?? o.securePort;
+  const api = await startApiServer(redis, apiSettings(o, tls, tokens, port, host), log);
+  parts.push(api);
+  parts.push(await startWorker(redis, workerSettings(o, o.workspaceDir ?? join(dataDir, 'workspaces'))));
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  const address = api.server.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  await writeKubeconfig(kubeconfig, { server: `https://127.0.0.1:${actualPort}`, caPem: tls.ca, token });
+  process.stdout.write(`kube-actions dev is serving on https://127.0.0.1:${actualPort} — use it with: export KUBECONFIG=${kubeconfig}\n`);
+}
+
+export async function runApiServer(o: ApiOpts): Promise<void> {
+  const log = logger(o.logLevel);
+  await supervise(log, async (parts) => {
+    const tls = await tlsMaterial(o, resolve(o.certDir));
+    const tokens = o.tokenAuthFile ? await readTokenFile(o.tokenAuthFile) : new Map<string, UserInfo>();
+    const redis = { url: o.redisUrl ?? '', prefix: o.redisPrefix, changeHistory: o.changeHistory };
+    const api = await startApiServer(redis, apiSettings(o, tls, tokens, o.securePort, o.bindAddress), log);
+    parts.push(api);
+    const address = api.server.address();
+    log.info({ port: typeof address === 'object' && address ? address.port : o.securePort }, 'apiserver serving');
+  });
+}
+
+export async function runWorker(o: WorkerOpts): Promise<void> {
+  const log = logger(o.logLevel);
+  await supervise(log, async (parts) => {
+    const workspaceDir = o.workspaceDir ?? (await mkdtemp(join(tmpdir(), 'kube-actions-workspaces-')));
+    const redis = { url: o.redisUrl ?? '', prefix: o.redisPrefix, changeHistory: o.changeHistory };
+    parts.push(await startWorker(redis, workerSettings(o, workspaceDir)));
+    log.info({ concurrency: o.concurrency }, 'worker started');
+  });
+}

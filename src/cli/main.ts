@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+// kube-actions: `dev` (apiserver + worker + a private redis-server), `apiserver`, `worker`.
+import { Command, Option } from 'commander';
+import { runApiServer, runDev, runWorker } from './commands.js';
+
+const program = new Command()
+  .name('kube-actions')
+  .description('A Kubernetes aggregated API server for one-time actions (WorkflowRuns), queued in BullMQ.')
+  .showHelpAfterError();
+
+function redisOptions(cmd: Command, required: boolean): Command {
+  const url = new Option('--redis-url <url>', 'Redis to use (env REDIS_URL)').env('REDIS_URL');
+  if (required) url.makeOptionMandatory();
+  return cmd
+    .addOption(url)
+    .addOption(new Option('--redis-prefix <prefix>', 'prefix (hash tag) of every Redis key').default('{ka}'))
+    .addOption(new Option('--change-history <n>', 'change events kept for resuming watches').default(100000).argParser(Number))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('LOG_LEVEL'));
+}
+
+function apiserverOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--secure-port <port>', 'HTTPS port').default(8443).argParser(Number))
+    .addOption(new Option('--bind-address <ip>', 'address to listen on').default('0.0.0.0'))
+    .option('--tls-cert-file <file>', 'serving certificate (PEM); default: self-signed, kept in --cert-dir')
+    .option('--tls-private-key-file <file>', 'serving key (PEM)')
+    .option('--cert-dir <dir>', 'where the self-signed certificate is kept', 'apiserver.local.config/certificates')
+    .option('--token-auth-file <file>', 'static bearer tokens, kube-apiserver CSV format: token,user,uid,"group1,group2"')
+    .addOption(new Option('--watch-bookmark-interval <seconds>', 'seconds between BOOKMARK events').default(60).argParser(Number))
+    .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number));
+}
+
+function workerOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--concurrency <n>', 'runs a worker executes at once').default(10).argParser(Number))
+    .option('--workspace-dir <dir>', 'where run workspaces are created (default: a temp dir)')
+    .addOption(new Option('--lock-duration <seconds>', 'a worker silent this long is considered lost').default(30).argParser(Number))
+    .addOption(new Option('--stalled-interval <seconds>', 'how often lost workers and runs are looked for').default(15).argParser(Number))
+    .addOption(new Option('--kill-grace-period <seconds>', 'SIGTERM to SIGKILL grace for stopped steps').default(10).argParser(Number))
+    .addOption(new Option('--log-limit-bytes <n>', 'log bytes kept per step').default(16 * 1024 * 1024).argParser(Number));
+}
+
+apiserverOptions(workerOptions(redisOptions(program.command('dev'), false)))
+  .description('apiserver and worker in one process; starts a private redis-server when no Redis is given')
+  .option('--data-dir <dir>', 'where Redis data, certificates, the admin token and the kubeconfig are kept', '.data')
+  .addOption(new Option('--port <port>', 'alias of --secure-port').argParser(Number))
+  .action(runDev);
+
+apiserverOptions(redisOptions(program.command('apiserver'), true))
+  .description('the API server (stateless; any number of replicas)')
+  .action(runApiServer);
+
+workerOptions(redisOptions(program.command('worker'), true))
+  .description('the worker that runs WorkflowRuns (any number of replicas)')
+  .action(runWorker);
+
+await program.parseAsync();

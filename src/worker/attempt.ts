@@ -1,0 +1,103 @@
+// Runs one attempt of a WorkflowRun: its steps in order, writing each state change to the
+// record (each a watch event) and the output to the run's log.
+import type { WorkflowRun } from '../apis/kubeactions/types.js';
+import { finish, isActive, setStep } from '../apis/kubeactions/status.js';
+import type { LogStore } from '../queue/log-store.js';
+import type { Records } from '../queue/records.js';
+import { runStepProcess } from './executor.js';
+import { LogWriter } from './log-writer.js';
+
+export type StopReason = 'Timeout' | 'Deleted' | 'Cancelled' | 'Shutdown';
+
+export interface AttemptOptions {
+  records: Records<WorkflowRun>;
+  logs: LogStore;
+  member: string;
+  run: WorkflowRun;
+  attempt: number;
+  workspace: string;
+  signal: AbortSignal;
+  killGraceMs: number;
+  logLimitBytes: number;
+  onStepStarted?: (pid: number) => void;
+}
+
+export interface AttemptResult {
+  outcome: 'Succeeded' | 'Failed' | 'Stopped' | 'Gone';
+  /** For Failed: the condition message. */
+  message: string;
+}
+
+/** `$(params.NAME)` substitution, as Tekton does. */
+export function substituteParams(text: string, params: Record<string, string>): string {
+  return text.replace(/\$\(params\.([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => params[name] ?? m);
+}
+
+function stepEnv(run: WorkflowRun, index: number, attempt: number, workspace: string): Record<string, string> {
+  const params = run.spec.params ?? {};
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: workspace,
+    LANG: process.env.LANG ?? 'C.UTF-8',
+    KUBEACTIONS_RUN: run.metadata.name,
+    KUBEACTIONS_NAMESPACE: run.metadata.namespace,
+    KUBEACTIONS_ATTEMPT: String(attempt),
+    KUBEACTIONS_WORKSPACE: workspace,
+  };
+  for (const [k, v] of Object.entries(params)) env[`PARAM_${k}`] = v;
+  for (const e of run.spec.steps[index]?.env ?? []) env[e.name] = substituteParams(e.value ?? '', params);
+  return env;
+}
+
+export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
+  const { run, records, member } = o;
+  const params = run.spec.params ?? {};
+  for (let i = 0; i < run.spec.steps.length; i++) {
+    const step = run.spec.steps[i];
+    if (!step) break;
+    if (o.signal.aborted) return { outcome: 'Stopped', message: '' };
+    if (!(await records.mutate(member, (r) => (setStep(r, i, 'Running', Date.now()), true)))) {
+      return { outcome: 'Gone', message: '' };
+    }
+    const log = new LogWriter(o.logs, run.metadata.uid, o.attempt, step.name, o.logLimitBytes);
+    const result = await runStepProcess({
+      script: substituteParams(step.run, params),
+      workspace: o.workspace,
+      workingDir: step.workingDir,
+      env: stepEnv(run, i, o.attempt, o.workspace),
+      timeoutMs: step.timeoutSeconds ? step.timeoutSeconds * 1000 : undefined,
+      signal: o.signal,
+      killGraceMs: o.killGraceMs,
+      onStart: o.onStepStarted,
+      onOutput: (_stream, chunk) => log.write(chunk),
+    });
+    if (result.outcome !== 'Succeeded') log.note(`step ${step.name}: ${result.message}`);
+    await log.close();
+    const phase = result.outcome === 'Succeeded' ? 'Succeeded' : result.outcome === 'Aborted' ? 'Cancelled' : 'Failed';
+    const stored = await records.mutate(member, (r) => {
+      setStep(r, i, phase, Date.now(), { ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}), message: result.message });
+      return true;
+    });
+    if (!stored) return { outcome: 'Gone', message: '' };
+    if (result.outcome === 'Aborted') return { outcome: 'Stopped', message: '' };
+    if (result.outcome !== 'Succeeded' && !step.continueOnError) {
+      return { outcome: 'Failed', message: `step "${step.name}" failed: ${result.message}` };
+    }
+  }
+  return { outcome: 'Succeeded', message: 'All steps succeeded' };
+}
+
+/** Writes the terminal state of the run. */
+export async function finishRun(
+  records: Records<WorkflowRun>,
+  member: string,
+  phase: 'Succeeded' | 'Failed' | 'Cancelled',
+  reason: string,
+  message: string,
+): Promise<WorkflowRun | undefined> {
+  return records.mutate(member, (r) => {
+    if (!isActive(r)) return false;
+    finish(r, phase, reason, message, Date.now());
+    return true;
+  });
+}

@@ -1,0 +1,200 @@
+// The worker process: a BullMQ Worker that runs WorkflowRuns, plus the housekeeping every
+// worker shares (stop requests, TTL deletion, runs whose job was lost).
+import { hostname } from 'node:os';
+import { Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { workflowRunFields } from '../apis/kubeactions/fields.js';
+import { awaitRetry, expiresAt, isActive, startAttempt } from '../apis/kubeactions/status.js';
+import { isFinished, type WorkflowRun } from '../apis/kubeactions/types.js';
+import { LogStore } from '../queue/log-store.js';
+import { ObjectStore } from '../queue/object-store.js';
+import { Records } from '../queue/records.js';
+import { type ControlMessage, RUN_QUEUE, type RunJobData, RunQueue } from '../queue/run-queue.js';
+import { createWorkspace, removeWorkspace } from './workspace.js';
+import { finishRun, runAttempt, type StopReason } from './attempt.js';
+
+export interface RunWorkerOptions {
+  redis: Redis;
+  prefix: string;
+  workspaceDir: string;
+  concurrency: number;
+  workerId?: string;
+  /** BullMQ lock duration: a worker silent this long is considered lost. */
+  lockDurationMs: number;
+  /** How often workers look for stalled jobs and lost runs. */
+  stalledIntervalMs: number;
+  killGraceMs: number;
+  logLimitBytes: number;
+  changeHistory: number;
+  /** Called with the time (ms, performance.now) a step's process started, for benchmarks. */
+  onStepStarted?: (runUid: string) => void;
+}
+
+export class RunWorker {
+  readonly id: string;
+  readonly records: Records<WorkflowRun>;
+  readonly logs: LogStore;
+  readonly #queue: RunQueue;
+  readonly #running = new Map<string, AbortController>();
+  #worker: Worker<RunJobData> | undefined;
+  #subscriber: Redis | undefined;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(readonly opts: RunWorkerOptions) {
+    this.id = opts.workerId ?? `${hostname()}-${process.pid}`;
+    const store = new ObjectStore({ redis: opts.redis, prefix: opts.prefix, resource: RUN_QUEUE, changeHistory: opts.changeHistory });
+    this.records = new Records<WorkflowRun>(store, {
+      labels: (r) => r.metadata.labels,
+      fields: workflowRunFields,
+      active: isActive,
+      expiresAt,
+    });
+    this.logs = new LogStore(opts.redis, store.keys);
+    this.#queue = new RunQueue({ redis: opts.redis, prefix: opts.prefix });
+  }
+
+  async start(): Promise<void> {
+    const sub = (this.#subscriber = this.opts.redis.duplicate());
+    sub.on('message', (_channel: string, text: string) => this.#onControl(text));
+    await sub.subscribe(this.#queue.controlChannel);
+    this.#worker = new Worker<RunJobData>(RUN_QUEUE, (job) => this.#process(job), {
+      connection: this.opts.redis.duplicate({ maxRetriesPerRequest: null }),
+      prefix: this.opts.prefix,
+      concurrency: this.opts.concurrency,
+      lockDuration: this.opts.lockDurationMs,
+      stalledInterval: this.opts.stalledIntervalMs,
+      maxStalledCount: 1_000_000,
+    });
+    this.#worker.on('error', () => undefined);
+    this.#every(1000, () => this.#expire());
+    this.#every(this.opts.stalledIntervalMs, () => this.#reconcile());
+  }
+
+  #every(ms: number, fn: () => Promise<void>): void {
+    let busy = false;
+    const t = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      fn().catch(() => undefined).finally(() => (busy = false));
+    }, ms);
+    t.unref();
+    this.#timers.push(t);
+  }
+
+  #onControl(text: string): void {
+    let msg: ControlMessage;
+    try {
+      msg = JSON.parse(text) as ControlMessage;
+    } catch {
+      return;
+    }
+    if (msg.action === 'stop') this.#running.get(msg.uid)?.abort(msg.reason);
+  }
+
+  async #process(job: Job<RunJobData>): Promise<void> {
+    const { member, uid } = job.data;
+    const cur = await this.records.read(member);
+    if (!cur || cur.obj.metadata.uid !== uid || isFinished(cur.obj.status?.phase)) return;
+    if (cur.obj.metadata.deletionTimestamp) {
+      await this.records.remove(member);
+      return;
+    }
+    const run = cur.obj;
+    const maxAttempts = (run.spec.retry?.limit ?? 0) + 1;
+    const attempt = (run.status?.attempt ?? 0) + 1;
+    if (run.status?.phase === 'Running') {
+      // The worker that ran the previous attempt stopped without finishing it.
+      const lost = `attempt ${attempt - 1} was lost: worker ${run.status.workerId ?? '?'} stopped responding`;
+      await this.logs.append(uid, [{ attempt: attempt - 1, step: '', data: Buffer.from(`[kube-actions] ${lost}\n`) }]);
+      if (attempt > maxAttempts) {
+        await this.#finish(member, uid, 'Failed', 'WorkerLost', lost);
+        return;
+      }
+    }
+    const controller = new AbortController();
+    this.#running.set(uid, controller);
+    const timeout = run.spec.timeoutSeconds
+      ? setTimeout(() => controller.abort('Timeout' satisfies StopReason), run.spec.timeoutSeconds * 1000)
+      : undefined;
+    const workspace = await createWorkspace(this.opts.workspaceDir, uid);
+    try {
+      const started = await this.records.mutate(member, (r) => (startAttempt(r, attempt, this.id, Date.now()), true));
+      if (!started) return;
+      const result = await runAttempt({
+        records: this.records, logs: this.logs, member, run: started, attempt, workspace,
+        signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes,
+        onStepStarted: () => this.opts.onStepStarted?.(uid),
+      });
+      if (result.outcome === 'Gone') return;
+      if (result.outcome === 'Stopped') {
+        await this.#stopped(member, uid, controller.signal.reason as StopReason, run.spec.timeoutSeconds);
+        return;
+      }
+      if (result.outcome === 'Succeeded') {
+        await this.#finish(member, uid, 'Succeeded', 'Succeeded', result.message);
+        return;
+      }
+      if (attempt < maxAttempts) {
+        const backoff = run.spec.retry?.backoffSeconds ?? 0;
+        const message = `attempt ${attempt} of ${maxAttempts} failed (${result.message}); retrying in ${backoff}s`;
+        await this.records.mutate(member, (r) => (awaitRetry(r, message, Date.now()), true));
+        throw new Error(message);
+      }
+      await this.#finish(member, uid, 'Failed', 'StepFailed', result.message);
+    } finally {
+      clearTimeout(timeout);
+      this.#running.delete(uid);
+      await removeWorkspace(workspace).catch(() => undefined);
+    }
+  }
+
+  async #stopped(member: string, uid: string, reason: StopReason, timeoutSeconds: number | undefined): Promise<void> {
+    if (reason === 'Shutdown') return; // left Running: another worker takes the job over
+    if (reason === 'Deleted') {
+      await this.records.remove(member);
+    } else if (reason === 'Timeout') {
+      await this.#finish(member, uid, 'Failed', 'Timeout', `the run did not finish within ${timeoutSeconds ?? 0}s`);
+    } else {
+      await this.#finish(member, uid, 'Cancelled', 'Cancelled', 'the run was cancelled');
+    }
+  }
+
+  async #finish(member: string, uid: string, phase: 'Succeeded' | 'Failed' | 'Cancelled', reason: string, message: string): Promise<void> {
+    const run = await finishRun(this.records, member, phase, reason, message);
+    await this.logs.end(uid, phase);
+    if (run?.metadata.deletionTimestamp) await this.records.remove(member);
+  }
+
+  /** Deletes finished runs whose ttlSecondsAfterFinished has passed. */
+  async #expire(): Promise<void> {
+    for (const member of await this.records.store.expired(Date.now(), 100)) {
+      const cur = await this.records.read(member);
+      const at = cur ? expiresAt(cur.obj) : undefined;
+      if (!cur) await this.records.store.redis.zrem(this.records.store.keys.ttl, member);
+      else if (at !== undefined && at <= Date.now()) await this.records.remove(member);
+    }
+  }
+
+  /** Active runs whose job no longer exists end Failed (WorkerLost), or are deleted if asked. */
+  async #reconcile(): Promise<void> {
+    for (const member of await this.records.store.activeMembers()) {
+      const cur = await this.records.read(member);
+      if (!cur || !isActive(cur.obj)) continue;
+      const state = await this.#queue.jobState(cur.obj.metadata.uid);
+      if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
+      if (cur.obj.metadata.deletionTimestamp) {
+        await this.records.remove(member);
+        continue;
+      }
+      await this.#finish(member, cur.obj.metadata.uid, 'Failed', 'WorkerLost', 'the run\'s job was lost: its worker stopped and the job could not be recovered');
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    for (const c of this.#running.values()) c.abort('Shutdown' satisfies StopReason);
+    await this.#worker?.close(true);
+    this.#subscriber?.disconnect();
+    await this.#queue.close();
+  }
+}
