@@ -224,6 +224,14 @@ export function newGenericNotFound(): StatusError {
   return failure(404, 'NotFound', 'the server could not find the requested resource', {});
 }
 
+/**
+ * A response for an HTTP code with the reason the code implies
+ * (NewGenericServerResponse), e.g. a JSON patch that cannot be applied (422).
+ */
+export function newUnprocessable(message: string): StatusError {
+  return failure(422, 'Invalid', message);
+}
+
 /** 405 for a route that exists without this method (go-restful's service error). */
 export function newMethodNotAllowed(): StatusError {
   return failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});

@@ -9,7 +9,7 @@ const program = new Command()
   .showHelpAfterError();
 
 function redisOptions(cmd: Command, required: boolean): Command {
-  const url = new Option('--redis-url <url>', 'Redis to use (env REDIS_URL)').env('REDIS_URL');
+  const url = new Option('--redis-url <url>', 'Redis to use').env('REDIS_URL');
   if (required) url.makeOptionMandatory();
   return cmd
     .addOption(url)
@@ -21,10 +21,10 @@ function redisOptions(cmd: Command, required: boolean): Command {
 function apiserverOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--secure-port <port>', 'HTTPS port').default(8443).argParser(Number))
-    .addOption(new Option('--bind-address <ip>', 'address to listen on').default('0.0.0.0'))
+    .addOption(new Option('--bind-address <ip>', 'address to listen on (dev: 127.0.0.1 unless given)').default('0.0.0.0'))
     .option('--tls-cert-file <file>', 'serving certificate (PEM); default: self-signed, kept in --cert-dir')
     .option('--tls-private-key-file <file>', 'serving key (PEM)')
-    .option('--cert-dir <dir>', 'where the self-signed certificate is kept', 'apiserver.local.config/certificates')
+    .option('--cert-dir <dir>', 'where the self-signed certificate is kept (dev: <data-dir>/certs)', 'apiserver.local.config/certificates')
     .option('--token-auth-file <file>', 'static bearer tokens, kube-apiserver CSV format: token,user,uid,"group1,group2"')
     .addOption(new Option('--watch-bookmark-interval <seconds>', 'seconds between BOOKMARK events').default(60).argParser(Number))
     .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number));
@@ -33,7 +33,7 @@ function apiserverOptions(cmd: Command): Command {
 function workerOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--concurrency <n>', 'runs a worker executes at once').default(10).argParser(Number))
-    .option('--workspace-dir <dir>', 'where run workspaces are created (default: a temp dir)')
+    .option('--workspace-dir <dir>', 'where run workspaces are created (default: a temp dir; dev: <data-dir>/workspaces)')
     .addOption(new Option('--lock-duration <seconds>', 'a worker silent this long is considered lost').default(30).argParser(Number))
     .addOption(new Option('--stalled-interval <seconds>', 'how often lost workers and runs are looked for').default(15).argParser(Number))
     .addOption(new Option('--kill-grace-period <seconds>', 'SIGTERM to SIGKILL grace for stopped steps').default(10).argParser(Number))

@@ -1,9 +1,8 @@
 // POST, PUT and PATCH (pkg/endpoints/handlers/create.go, update.go, patch.go).
 import jsonpatch from 'fast-json-patch';
 import {
-  CRD_PATCH_MEDIA_TYPES, newBadRequest, newInvalid, newMethodNotSupported, newUnsupportedMediaType,
+  CRD_PATCH_MEDIA_TYPES, newBadRequest, newMethodNotSupported, newUnprocessable, newUnsupportedMediaType,
 } from '../errors.js';
-import { invalid } from '../field-errors.js';
 import { decodeObject, parseBody, readBody } from '../http/body.js';
 import { parseWriteOptions } from '../http/options.js';
 import { encodeObject, negotiate, setWarnings, writeJSON } from '../http/respond.js';
@@ -59,9 +58,11 @@ export async function handleUpdate(a: HandlerArgs): Promise<void> {
 function applyPatch(type: string, patch: unknown, current: KubeObject): KubeObject {
   if (type === 'application/merge-patch+json') return mergePatch(current, patch) as KubeObject;
   if (!Array.isArray(patch)) throw newBadRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-  const err = jsonpatch.validate(patch as jsonpatch.Operation[], current);
-  if (err) throw newInvalid({ group: '', kind: 'Patch' }, '', [invalid('', err.operation, err.message)]);
-  return jsonpatch.applyPatch(current, patch as jsonpatch.Operation[], false, true).newDocument;
+  try {
+    return jsonpatch.applyPatch(current, patch as jsonpatch.Operation[], true, true).newDocument;
+  } catch (err) {
+    throw newUnprocessable(err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err));
+  }
 }
 
 /** RFC 7386 JSON merge patch. */
