@@ -16,8 +16,8 @@ function send(ctx: Context, doc: { body: Buffer; etag?: string }, contentType: s
     }
   }
   ctx.status = 200;
-  ctx.type = contentType;
   ctx.body = doc.body;
+  ctx.set('Content-Type', contentType);
 }
 
 export function discoveryRoutes(router: Router, discovery: Discovery): void {

@@ -86,12 +86,14 @@ export interface WatchStream {
   headers: IncomingHttpHeaders;
   /** Every complete line received so far, verbatim. */
   lines: string[];
-  /** Every line parsed as JSON (a line that is not JSON throws when it arrives, see `errors`). */
+  /** The lines that parsed as JSON, in order. */
   events: WatchEvent[];
   /** Lines that were not one JSON document. */
   errors: string[];
-  /** Whether the server has ended the response. */
+  /** Whether the response is over (ended by the server, or dropped). */
   ended(): boolean;
+  /** Whether the server ended the response cleanly (the terminating chunk arrived). */
+  complete(): boolean;
   /** Resolves when the response ended (the server closed it, or {@link close} was called). */
   done: Promise<void>;
   /** Waits until an event satisfies `pred` and returns it. */
@@ -141,6 +143,7 @@ export async function openWatch(ep: Endpoint, path: string, opts: RequestOptions
     events,
     errors,
     ended: () => isEnded,
+    complete: () => res.complete,
     done,
     next: async (pred, what, timeoutMs = 20_000) => {
       try {

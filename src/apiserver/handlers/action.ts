@@ -15,5 +15,5 @@ export async function handleAction(a: HandlerArgs, action: NamedCreater): Promis
   a.req.dryRun = opts.dryRun;
   const result = await action.create(a.req, a.info.name, decoded as KubeObject | undefined);
   setWarnings(a.ctx.res, a.req.warnings);
-  writeJSON(a.ctx, 201, encodeObject(result, target, a.install.table, includeObject(a.query)));
+  writeJSON(a.ctx, 201, encodeObject(result, target, a.install.table, includeObject(a.query, target)));
 }

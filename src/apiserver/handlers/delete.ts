@@ -21,7 +21,7 @@ export async function handleDelete(a: HandlerArgs): Promise<void> {
   const opts = await deleteOptions(a);
   a.req.dryRun = opts.dryRun;
   const deleted = await storage.delete(a.req, a.info.name, opts);
-  writeJSON(a.ctx, 200, encodeObject(deleted, target, table, includeObject(a.query)));
+  writeJSON(a.ctx, 200, encodeObject(deleted, target, table, includeObject(a.query, target)));
 }
 
 export async function handleDeleteCollection(a: HandlerArgs): Promise<void> {
@@ -38,5 +38,5 @@ export async function handleDeleteCollection(a: HandlerArgs): Promise<void> {
     const v = e.object.metadata?.resourceVersion ?? '0';
     return BigInt(v) > BigInt(m) ? v : m;
   }, '0');
-  writeJSON(a.ctx, 200, encodeList({ items, resourceVersion: rv }, target, descriptor.listKind, groupVersion(descriptor), table, includeObject(a.query)));
+  writeJSON(a.ctx, 200, encodeList({ items, resourceVersion: rv }, target, descriptor.listKind, groupVersion(descriptor), table, includeObject(a.query, target)));
 }

@@ -1,14 +1,22 @@
 // GET of one object and of collections (pkg/endpoints/handlers/get.go).
 import { newBadRequest, newMethodNotSupported, newResourceExpired, newTooLargeResourceVersion } from '../errors.js';
 import { encodeList, encodeObject, negotiate, writeJSON, type IncludeObject } from '../http/respond.js';
+import type { OutputTarget } from '../negotiation.js';
 import { parseListOptions } from '../http/options.js';
 import { groupVersion } from '../resource.js';
 import { isGetter, isLister, type Lister, type ListResult } from '../rest.js';
 import type { HandlerArgs } from './types.js';
 
-export function includeObject(q: URLSearchParams): IncludeObject {
-  const v = q.get('includeObject') ?? 'Metadata';
-  if (v !== 'None' && v !== 'Metadata' && v !== 'Object') throw newBadRequest(`unrecognized includeObject value: "${v}"`);
+/**
+ * TableOptions.includeObject, validated only when a Table is produced (the apiserver ignores it
+ * otherwise, optionsForTransform + ValidateTableOptions).
+ */
+export function includeObject(q: URLSearchParams, target: OutputTarget): IncludeObject {
+  const v = q.get('includeObject') || 'Metadata';
+  if (target.as !== 'Table') return 'Metadata';
+  if (v !== 'None' && v !== 'Metadata' && v !== 'Object') {
+    throw newBadRequest(`Unable to convert to Table as requested: includeObject: Invalid value: "${v}": must be 'Metadata', 'Object', 'None', or empty`);
+  }
   return v;
 }
 
@@ -16,7 +24,7 @@ export async function handleGet(a: HandlerArgs): Promise<void> {
   const { storage, descriptor, table } = a.install;
   if (!isGetter(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'get');
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
-  const include = includeObject(a.query);
+  const include = includeObject(a.query, target);
   const entity = await storage.get(a.req, a.info.name);
   writeJSON(a.ctx, 200, encodeObject(entity, target, table, include));
 }
@@ -39,7 +47,7 @@ export async function handleList(a: HandlerArgs): Promise<void> {
   const { storage, descriptor, table, fields } = a.install;
   if (!isLister(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'list');
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadataList']);
-  const include = includeObject(a.query);
+  const include = includeObject(a.query, target);
   const opts = parseListOptions(a.query, fields.fieldNames);
   const result = await listNotOlderThan(storage, a, opts);
   if (opts.resourceVersionMatch === 'Exact' && opts.resourceVersion !== result.resourceVersion) {

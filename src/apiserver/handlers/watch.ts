@@ -30,7 +30,7 @@ export async function handleWatch(a: HandlerArgs): Promise<void> {
   const { storage, descriptor, table, fields } = a.install;
   if (!isWatcher(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'watch');
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
-  const include = includeObject(a.query);
+  const include = includeObject(a.query, target);
   const opts = parseListOptions(a.query, fields.fieldNames, true);
   if (a.info.name) {
     const named = opts.fieldSelector.exactValue('metadata.name');

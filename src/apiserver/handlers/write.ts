@@ -20,7 +20,7 @@ function gr(a: HandlerArgs): { group: string; resource: string } {
 
 function respond(a: HandlerArgs, code: number, entity: Parameters<typeof encodeObject>[0], target: Parameters<typeof encodeObject>[1]): void {
   setWarnings(a.ctx.res, a.req.warnings);
-  writeJSON(a.ctx, code, encodeObject(entity, target, a.install.table, includeObject(a.query)));
+  writeJSON(a.ctx, code, encodeObject(entity, target, a.install.table, includeObject(a.query, target)));
 }
 
 export async function handleCreate(a: HandlerArgs): Promise<void> {

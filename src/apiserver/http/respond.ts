@@ -6,7 +6,7 @@ import { newNotAcceptable, toStatus } from '../errors.js';
 import { negotiateOutput, type OutputTarget } from '../negotiation.js';
 import type { Entity, ListResult, TableConvertor } from '../rest.js';
 import type { KubeObject, Status, Table } from '../types.js';
-import { collectWarnings, warningHeaderValue } from '../warning.js';
+import { collectWarnings } from '../warning.js';
 
 const ACCEPTED = ['application/json', 'application/yaml', 'application/vnd.kubernetes.protobuf'];
 
@@ -17,8 +17,9 @@ export function negotiate(ctx: Context, allowed: ReadonlyArray<OutputTarget['as'
   return target;
 }
 
+/** Sets one `Warning: 299 - "…"` header per warning (UTF-8 bytes on the wire). */
 export function setWarnings(res: ServerResponse, warnings: string[]): void {
-  const values = collectWarnings(warnings).map(warningHeaderValue);
+  const values = collectWarnings(warnings).map((v) => Buffer.from(v, 'utf8').toString('latin1'));
   if (values.length > 0 && !res.headersSent) res.setHeader('Warning', values);
 }
 

@@ -142,12 +142,18 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
         throw newConflict(this.gr, name, `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${rec.resourceVersion}`);
       }
       if (ctx.dryRun) return new Entity(rec.json, obj);
-      if (!meta.deletionTimestamp && this.hooks.beforeDelete && (await this.hooks.beforeDelete(obj))) {
-        return this.update(ctx, name, (cur) => {
-          (cur.metadata ??= {}).deletionTimestamp = formatTime(Date.now());
-          cur.metadata.deletionGracePeriodSeconds = opts.gracePeriodSeconds ?? 30;
-          return cur;
+      if (meta.deletionTimestamp) return new Entity(rec.json, obj);
+      if (this.hooks.beforeDelete && (await this.hooks.beforeDelete(obj))) {
+        // Graceful: the object stays, marked, until whoever finishes the deletion removes it.
+        const marked = JSON.parse(rec.json) as KubeObject;
+        Object.assign((marked.metadata ??= {}), {
+          deletionTimestamp: formatTime(Date.now()),
+          deletionGracePeriodSeconds: opts.gracePeriodSeconds ?? 30,
         });
+        const result = await this.#call(() => this.store.update(member, rec.resourceVersion, toStoredJson(marked),
+          this.#attrs(obj), this.strategy.isActive(marked), this.strategy.expiresAt(marked)));
+        if (result.ok) return new Entity(result.json);
+        continue;
       }
       const result: WriteResult = await this.#call(() =>
         this.store.delete(member, meta.uid ?? '', rec.resourceVersion, toStoredJson(obj), this.#attrs(obj)));
