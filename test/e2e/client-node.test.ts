@@ -31,12 +31,20 @@ function newRun(namespace: string, meta: { name?: string; generateName?: string;
 }
 
 /** The ApiException a client call rejected with; fails the test if it resolved. */
-async function apiError(call: Promise<unknown>): Promise<ApiException<{ kind?: string; code?: number; reason?: string }>> {
+interface StatusBody {
+  kind?: string;
+  code?: number;
+  reason?: string;
+}
+
+/** The HTTP code and Status body of the ApiException a call rejected with (client-node keeps the body as text). */
+async function apiError(call: Promise<unknown>): Promise<{ code: number; body: StatusBody }> {
   try {
     await call;
   } catch (err) {
     assert.ok(err instanceof ApiException, `expected an ApiException, got ${String(err)}`);
-    return err as ApiException<{ kind?: string; code?: number; reason?: string }>;
+    const e = err as ApiException<unknown>;
+    return { code: e.code, body: (typeof e.body === 'string' ? JSON.parse(e.body) : e.body) as StatusBody };
   }
   assert.fail('the call succeeded but should have failed');
 }
@@ -75,7 +83,10 @@ describe('@kubernetes/client-node against kube-actions dev', { timeout: 110_000 
     api = KubernetesObjectApi.makeApiClient(kc);
   });
   after(async () => {
+    const alive = server?.proc.exitCode === null && server.proc.signalCode === null;
+    const out = server?.output() ?? '';
     await server?.stop();
+    assert.ok(alive, `kube-actions dev exited during the tests:\n${out}`);
   });
 
   it('KubernetesObjectApi: create (generateName), read, list, merge patch, strategic merge 415, delete', async () => {
@@ -166,15 +177,17 @@ describe('@kubernetes/client-node against kube-actions dev', { timeout: 110_000 
 
     await api.create(newRun(ns, { name: 'keep-0' }, 'echo keep'));
     await informer.start();
-    await waitFor(() => updated.some((o) => o.metadata?.name === 'keep-0' && o.status?.phase === 'Succeeded'), {
-      timeoutMs: 30_000, message: 'an update event with keep-0 Succeeded',
-    });
-    assert.ok(added.includes('keep-0'));
+    await waitFor(() => added.includes('keep-0'), { timeoutMs: 10_000, message: 'the listed keep-0 to be added' });
+    // Created once the informer watches: its every change reaches the informer as an event.
     await api.create(newRun(ns, { name: 'doomed' }, 'echo doomed'));
-    await waitFor(() => informer.list(ns).some((o) => o.metadata?.name === 'doomed' && o.status?.phase === 'Succeeded'), {
-      timeoutMs: 30_000, message: 'the informer to see doomed Succeeded',
+    await waitFor(() => updated.some((o) => o.metadata?.name === 'doomed' && o.status?.phase === 'Succeeded'), {
+      timeoutMs: 30_000, message: 'an update event with doomed Succeeded',
     });
     assert.ok(added.includes('doomed'));
+    await waitPhase(ns, 'keep-0', ['Succeeded']);
+    await waitFor(() => informer.list(ns).every((o) => o.status?.phase === 'Succeeded'), {
+      timeoutMs: 10_000, message: 'the informer to see keep-0 Succeeded',
+    });
     await informer.stop();
     const staleRv = informer.latestResourceVersion();
     assert.match(staleRv, /^\d+$/);
