@@ -15,6 +15,7 @@ import type { Row } from './report.js';
 /** Key prefix of our server's data (the CLI's default). */
 export const PREFIX = '{ka}';
 
+/** What every scenario uses; created once per bench run, closed at its end. */
 export class BenchContext {
   private constructor(
     readonly sizes: Sizes,

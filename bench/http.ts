@@ -8,6 +8,7 @@ export interface HttpTarget {
   token?: string;
 }
 
+/** A response's status and whole body. */
 export interface HttpResponse {
   status: number;
   body: Buffer;

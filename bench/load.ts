@@ -5,6 +5,7 @@ import { monoMs } from './clock.js';
 /** One operation; resolves to an error message, or undefined on success. */
 export type Operation = (i: number) => Promise<string | undefined>;
 
+/** What a load run did. */
 export interface LoadResult {
   /** Latencies (ms) of the successful operations. */
   latencies: number[];
@@ -52,6 +53,7 @@ function record(result: LoadResult, error: string | undefined, latency: number):
   result.firstError ??= error;
 }
 
+/** An open-loop run, with when each operation started. */
 export interface OpenLoopResult extends LoadResult {
   /** Start times (monoMs) of each operation, by index. */
   startTimes: number[];

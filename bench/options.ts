@@ -1,7 +1,9 @@
 // Command-line options of `npm run bench` and the sizes of each run form.
 import { parseArgs } from 'node:util';
 
+/** The scenarios, in the order they run. */
 export const SCENARIOS = ['create', 'get', 'latency', 'watch', 'list'] as const;
+/** One scenario's name, as `--only` takes it. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 /** How much work each scenario does. */
@@ -13,6 +15,9 @@ export interface Sizes {
   getRoundMs: number;
   latencyRuns: number;
   latencyRate: number;
+  /** A second, lower rate the worker should sustain: the pipeline's latency without a backlog. */
+  latencyLowRuns: number;
+  latencyLowRate: number;
   workerConcurrency: number;
   watchCounts: number[];
   watchChanges: number;
@@ -23,7 +28,7 @@ export interface Sizes {
 const FULL: Sizes = {
   createWarmup: 300, createAtOne: 300, createAt64: 3000,
   getRounds: 3, getRoundMs: 2000,
-  latencyRuns: 2000, latencyRate: 500, workerConcurrency: 100,
+  latencyRuns: 2000, latencyRate: 500, latencyLowRuns: 250, latencyLowRate: 50, workerConcurrency: 100,
   watchCounts: [1000, 10_000], watchChanges: 3,
   listRuns: 10_000, listRepetitions: 5,
 };
@@ -31,11 +36,12 @@ const FULL: Sizes = {
 const QUICK: Sizes = {
   createWarmup: 100, createAtOne: 100, createAt64: 1000,
   getRounds: 1, getRoundMs: 1000,
-  latencyRuns: 500, latencyRate: 500, workerConcurrency: 100,
+  latencyRuns: 500, latencyRate: 500, latencyLowRuns: 100, latencyLowRate: 50, workerConcurrency: 100,
   watchCounts: [1000], watchChanges: 2,
   listRuns: 2000, listRepetitions: 3,
 };
 
+/** The parsed command line. */
 export interface BenchOptions {
   only: ScenarioName[];
   out: string;
@@ -47,11 +53,12 @@ export interface BenchOptions {
   sizes: Sizes;
 }
 
+/** The help text. */
 export const USAGE = `usage: node dist/bench/main.js [--quick] [--only ${SCENARIOS.join(',')}] [--out FILE] [--aof] [--profile DIR]
-  --quick      a shorter run (fewer requests, no 10,000-watcher fan-out)
-  --only LIST  comma-separated scenarios to run (default: all)
-  --out FILE   where to write the JSON results (default: bench-results.json)
-  --aof        run Redis with appendonly yes / appendfsync everysec (default: no persistence)
+  --quick        a shorter run (fewer requests, no 10,000-watcher fan-out)
+  --only LIST    comma-separated scenarios to run (default: all)
+  --out FILE     where to write the JSON results (default: bench-results.json)
+  --aof          run Redis with appendonly yes / appendfsync everysec (default: no persistence)
   --profile DIR  write a V8 CPU profile of every server child process into DIR`;
 
 /** Parses argv (without node and the script); throws an Error with a usage message on bad input. */

@@ -13,6 +13,7 @@ export interface ChildEnv {
   workspaceDir: string;
 }
 
+/** The environment variable carrying a child's {@link ChildEnv}. */
 export const CHILD_ENV_VAR = 'KA_BENCH_CHILD';
 
 /** Commands a child executes; each answers with the matching {@link ChildResults} entry. */
@@ -28,6 +29,7 @@ export type ChildCommand =
   | { cmd: 'starts' }
   | { cmd: 'stop' };
 
+/** The answer to each command, by `cmd`. */
 export interface ChildResults {
   apiserver: { port: number };
   worker: Record<string, never>;
@@ -42,9 +44,11 @@ export interface ChildResults {
   stop: Record<string, never>;
 }
 
+/** A command with the id its reply carries. */
 export interface ChildRequest {
   id: number;
   command: ChildCommand;
 }
 
+/** A child's answer to the request with the same id. */
 export type ChildReply = { id: number; result: unknown } | { id: number; error: string };

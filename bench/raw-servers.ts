@@ -10,6 +10,7 @@ import { ResourceKeys } from '../src/queue/keys.js';
 import { RUN_QUEUE } from '../src/queue/run-queue.js';
 import { RUNS_PATH } from './api.js';
 
+/** The serving certificate and key (PEM). */
 export interface Tls {
   cert: string;
   key: string;

@@ -21,7 +21,8 @@ export function summarize(samples: readonly number[]): LatencySummary {
   return { count: sorted.length, p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), max: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
-/** The median of a few repeated measurements. */
+/** The median of a few repeated measurements; NaN if any of them is NaN (a failed one). */
 export function median(values: readonly number[]): number {
+  if (values.some(Number.isNaN)) return Number.NaN;
   return quantile([...values].sort((a, b) => a - b), 0.5);
 }

@@ -4,6 +4,7 @@ import { RUNS_PATH, createRun } from '../api.js';
 import type { BenchContext, Scenario } from '../context.js';
 import { type HttpTarget, request } from '../http.js';
 import { closedLoop, type LoadResult, type Operation, throughput } from '../load.js';
+import { measureCpu } from '../proc.js';
 import { ratioAtLeast, type Row, row } from '../report.js';
 import { median, summarize } from '../stats.js';
 
@@ -18,7 +19,15 @@ function getOp(target: HttpTarget, path: string, expectedBytes: number): Operati
   };
 }
 
-async function measure(ctx: BenchContext): Promise<{ ours: LoadResult[]; raw: LoadResult[]; bytes: number }> {
+interface Measured {
+  ours: LoadResult[];
+  raw: LoadResult[];
+  /** Server process CPU (ms) used by each side's rounds. */
+  cpu: { ours: number; raw: number };
+  bytes: number;
+}
+
+async function measure(ctx: BenchContext): Promise<Measured> {
   return ctx.withChild(async (child) => {
     const api = ctx.target((await child.send({ cmd: 'apiserver' })).port, CONNECTIONS);
     const { name } = await createRun(api);
@@ -29,13 +38,18 @@ async function measure(ctx: BenchContext): Promise<{ ours: LoadResult[]; raw: Lo
     const koa = ctx.target((await child.send({ cmd: 'koa-get', body })).port, CONNECTIONS, false);
     const ourOp = getOp(api, path, first.body.length);
     const rawOp = getOp(koa, path, first.body.length);
-    const results = { ours: [] as LoadResult[], raw: [] as LoadResult[], bytes: first.body.length };
+    const results: Measured = { ours: [], raw: [], cpu: { ours: 0, raw: 0 }, bytes: first.body.length };
+    const timed = async (side: 'ours' | 'raw', op: Operation): Promise<void> => {
+      const m = await measureCpu([child.pid], () => closedLoop({ concurrency: CONNECTIONS, durationMs: ctx.sizes.getRoundMs, op }));
+      results[side].push(m.result);
+      results.cpu[side] += m.cpu[0] ?? 0;
+    };
     try {
       await closedLoop({ concurrency: CONNECTIONS, durationMs: WARMUP_MS, op: ourOp });
       await closedLoop({ concurrency: CONNECTIONS, durationMs: WARMUP_MS, op: rawOp });
       for (let round = 0; round < ctx.sizes.getRounds; round++) {
-        results.ours.push(await closedLoop({ concurrency: CONNECTIONS, durationMs: ctx.sizes.getRoundMs, op: ourOp }));
-        results.raw.push(await closedLoop({ concurrency: CONNECTIONS, durationMs: ctx.sizes.getRoundMs, op: rawOp }));
+        await timed('ours', ourOp);
+        await timed('raw', rawOp);
       }
       return results;
     } finally {
@@ -45,6 +59,7 @@ async function measure(ctx: BenchContext): Promise<{ ours: LoadResult[]; raw: Lo
   });
 }
 
+/** GET by name at 64 connections vs koa + @koa/router. */
 export const getScenario: Scenario = {
   name: 'get',
   async run(ctx): Promise<Row[]> {
@@ -61,6 +76,7 @@ export const getScenario: Scenario = {
       row('get', 'c=64 throughput', 'req/s', median(m.ours.map(throughput)), { raw: median(m.raw.map(throughput)), target: ratioAtLeast(0.7), note }),
       row('get', 'c=64 p50', 'ms', so.p50, { raw: sr.p50 }),
       row('get', 'c=64 p99', 'ms', so.p99, { raw: sr.p99 }),
+      row('get', 'server CPU per request', 'ms', m.cpu.ours / so.count, { raw: m.cpu.raw / sr.count }),
     ];
   },
 };

@@ -59,6 +59,7 @@ async function seed(api: HttpTarget, count: number): Promise<number> {
   return result.elapsedMs;
 }
 
+/** full and paged list of many runs vs koa + @koa/router over the same records. */
 export const listScenario: Scenario = {
   name: 'list',
   async run(ctx): Promise<Row[]> {
