@@ -57,11 +57,19 @@ export function buildApp(o: ServerOptions): Koa {
   app.use(async (ctx, next) => {
     const info = ctx.state.info as RequestInfo;
     if (!info.isResourceRequest) return routes(ctx as Parameters<typeof routes>[0], next);
-    const controller = new AbortController();
-    ctx.req.on('close', () => controller.abort());
-    ctx.res.on('close', () => controller.abort());
+    // Created only when a handler asks (streams do); aborted only if the client went away.
+    let controller: AbortController | undefined;
+    const res = ctx.res;
+    res.once('close', () => {
+      if (!res.writableFinished) controller?.abort();
+    });
     const req: RequestContext = {
-      user: ctx.state.user as UserInfo, namespace: info.namespace, signal: controller.signal, warnings: [], dryRun: false,
+      user: ctx.state.user as UserInfo, namespace: info.namespace, warnings: [], dryRun: false,
+      get signal() {
+        controller ??= new AbortController();
+        if (res.closed && !res.writableFinished) controller.abort();
+        return controller.signal;
+      },
     };
     await installer.serve(ctx, info, req);
   });
@@ -105,6 +113,7 @@ async function requestInfo(ctx: Context, next: Next): Promise<void> {
 function requestLog(logger: Logger) {
   return async (ctx: Context, next: Next): Promise<void> => {
     const start = performance.now();
+    if (!logger.isLevelEnabled('debug')) return next();
     try {
       await next();
     } finally {

@@ -16,8 +16,12 @@ export interface RedisSettings {
   changeHistory: number;
 }
 
+/**
+ * The shared connection of a process. Auto-pipelining sends the commands of concurrent
+ * requests in one write; blocking readers use duplicates without it.
+ */
 export function connectRedis(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableOfflineQueue: true, lazyConnect: false });
+  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
   redis.on('error', () => undefined);
   return redis;
 }

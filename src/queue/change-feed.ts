@@ -26,7 +26,7 @@ export class ChangeFeed {
   }
 
   async start(): Promise<void> {
-    this.#reader = this.#store.redis.duplicate({ maxRetriesPerRequest: null });
+    this.#reader = this.#store.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false });
     this.#last = await this.#store.latestResourceVersion();
     this.#running = true;
     this.#loop = this.#run();

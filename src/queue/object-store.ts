@@ -1,7 +1,8 @@
 // Records of one resource in Redis: every change is one Lua call that writes the record and
 // appends its event to the change stream; the event's sequence number is the resourceVersion.
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Redis } from 'ioredis';
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { ResourceKeys } from './keys.js';
 
 /** Stands for the resourceVersion in JSON handed to the store; Lua puts the real one in. */
@@ -14,10 +15,12 @@ const SCRIPTS = {
   kaList: 'list-2',
 } as const;
 
-function loadScript(file: string): { lua: string; numberOfKeys: number } {
+function loadScript(file: string): LoadedScript {
   const lua = readFileSync(new URL(`./lua/${file}.lua`, import.meta.url), 'utf8');
-  return { lua, numberOfKeys: Number(file.split('-')[1]) };
+  return { lua, numberOfKeys: Number(file.split('-')[1]), sha: createHash('sha1').update(lua).digest('hex') };
 }
+
+const LOADED = Object.fromEntries(Object.entries(SCRIPTS).map(([name, file]) => [name, loadScript(file)])) as Record<keyof typeof SCRIPTS, LoadedScript>;
 
 type ScriptFn = (...args: (string | number)[]) => Promise<unknown>;
 type Scripted = Record<keyof typeof SCRIPTS, ScriptFn>;
@@ -34,6 +37,20 @@ export interface Change {
   json: string;
   /** Selectable attributes of the previous state (JSON), on MODIFIED and DELETED. */
   previous?: string;
+}
+
+/**
+ * Runs the creation's script together with other writes in one transaction: `run` gets the
+ * script (sha, source, number of keys) and its keys and arguments, and resolves to its reply.
+ */
+export interface CreateTransaction {
+  run(script: LoadedScript, args: string[]): Promise<unknown>;
+}
+
+export interface LoadedScript {
+  lua: string;
+  numberOfKeys: number;
+  sha: string;
 }
 
 export type WriteResult =
@@ -61,8 +78,8 @@ export class ObjectStore {
     this.redis = opts.redis;
     this.keys = new ResourceKeys(opts.prefix, opts.resource);
     this.#maxLen = String(opts.changeHistory);
-    for (const [name, file] of Object.entries(SCRIPTS)) {
-      if (!(name in this.redis)) this.redis.defineCommand(name, loadScript(file));
+    for (const [name, script] of Object.entries(LOADED)) {
+      if (!(name in this.redis)) this.redis.defineCommand(name, script);
     }
   }
 
@@ -92,19 +109,11 @@ export class ObjectStore {
     uid: string,
     json: string,
     active: boolean,
-    transaction?: { multi: ChainableCommander; exec: () => Promise<unknown[]> },
+    transaction?: CreateTransaction,
   ): Promise<WriteResult> {
     const k = this.keys;
-    const args = [k.object(member), k.index, k.resourceVersion, k.changes, k.uid(uid), k.active];
-    const argv = [member, json, this.#maxLen, active ? '1' : '0'];
-    let reply: unknown;
-    if (transaction) {
-      (transaction.multi as unknown as Scripted).kaCreate(...args, ...argv);
-      const results = await transaction.exec();
-      reply = results[0];
-    } else {
-      reply = await this.#scripts.kaCreate(...args, ...argv);
-    }
+    const args = [k.object(member), k.index, k.resourceVersion, k.changes, k.uid(uid), k.active, member, json, this.#maxLen, active ? '1' : '0'];
+    const reply = transaction ? await transaction.run(LOADED.kaCreate, args) : await this.#scripts.kaCreate(...args);
     const [code] = reply as [number | string];
     if (code === -1) return { ok: false, reason: 'Exists' };
     const rv = String(code);

@@ -1,8 +1,9 @@
 // The BullMQ queue of runs. A run's job id is its uid; the job is added in the same MULTI as
 // the run's record, so neither exists without the other.
 import { Job, Queue } from 'bullmq';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import { ResourceKeys } from './keys.js';
+import type { CreateTransaction, LoadedScript } from './object-store.js';
 
 export const RUN_QUEUE = 'workflowruns';
 
@@ -29,6 +30,9 @@ export class RunQueue {
   readonly queue: Queue<RunJobData>;
   readonly #redis: Redis;
   readonly #keys: ResourceKeys;
+  #addScript: Promise<LoadedScript & { name: string }> | undefined;
+  #scriptsLoaded = false;
+  #tx: Redis | undefined;
 
   constructor(opts: RunQueueOptions) {
     this.#redis = opts.redis;
@@ -36,11 +40,38 @@ export class RunQueue {
     this.queue = new Queue<RunJobData>(RUN_QUEUE, { connection: opts.redis, prefix: opts.prefix });
   }
 
-  /** A MULTI on the queue's connection with the run's job queued on it. */
-  async transactionWithJob(data: RunJobData, backoffSeconds: number): Promise<{ multi: ChainableCommander; exec: () => Promise<unknown[]> }> {
-    // The backend's client is the connection BullMQ loaded its scripts on (as FlowProducer uses it).
-    const backend = (this.queue as unknown as { backend: { client: Promise<{ multi(): unknown }> } }).backend;
-    const multi = (await backend.client).multi() as ChainableCommander;
+  /**
+   * BullMQ's add-job script, as BullMQ loaded it on its connection. Transactions send it (and
+   * ours) as EVALSHA: ioredis would send the whole source of a script in every MULTI.
+   */
+  #addJobScript(): Promise<LoadedScript & { name: string }> {
+    this.#addScript ??= (async () => {
+      const backend = (this.queue as unknown as { backend: { client: Promise<unknown> } }).backend;
+      const loaded = (await backend.client) as { scriptsSet?: Record<string, { lua: string; numberOfKeys: number; sha: string }> };
+      const name = Object.keys(loaded.scriptsSet ?? {}).find((n) => n.startsWith('addStandardJob:'));
+      const script = name ? loaded.scriptsSet?.[name] : undefined;
+      if (!name || !script) throw new Error('BullMQ\'s addStandardJob script was not found on its connection');
+      return { name, lua: script.lua, numberOfKeys: script.numberOfKeys, sha: script.sha };
+    })();
+    return this.#addScript;
+  }
+
+  /** A connection without custom commands: ioredis copies every defined command into each MULTI. */
+  #txClient(): Redis {
+    if (!this.#tx) {
+      this.#tx = this.#redis.duplicate({ enableAutoPipelining: false });
+      this.#tx.on('error', () => undefined);
+    }
+    return this.#tx;
+  }
+
+  /**
+   * A transaction that creates a run's record (the store's script) and adds its job: one
+   * MULTI, so both happen or neither does. Scripts are loaded before the first use and again
+   * after Redis lost them (NOSCRIPT, e.g. after a restart); a MULTI that failed that way is
+   * undone where it half-applied and retried once.
+   */
+  transactionWithJob(data: RunJobData, backoffSeconds: number): CreateTransaction {
     const job = new Job<RunJobData>(this.queue, 'run', data, {
       jobId: data.uid,
       // Attempts are counted on the run (spec.retry.limit); BullMQ only schedules them.
@@ -50,17 +81,41 @@ export class RunQueue {
       removeOnFail: true,
     }, data.uid);
     return {
-      multi,
-      exec: async () => {
-        const pending = job.addJob(multi as never);
-        const results = await multi.exec();
-        await pending;
-        if (!results) throw new Error('transaction aborted');
-        for (const [err] of results) if (err) throw err;
-        const values = results.map(([, value]) => value);
-        // The record's script refused (the name exists): take back the job queued with it.
-        if (Array.isArray(values[0]) && values[0][0] === -1) await this.removeJob(data.uid);
-        return values;
+      run: async (create, args) => {
+        const add = await this.#addJobScript();
+        for (let attempt = 0; ; attempt++) {
+          if (!this.#scriptsLoaded) {
+            await Promise.all([create, add].map((sc) => this.#txClient().script('LOAD', sc.lua)));
+            this.#scriptsLoaded = true;
+          }
+          const multi = this.#txClient().multi();
+          multi.evalsha(create.sha, create.numberOfKeys, ...args);
+          // What BullMQ expects of a transaction (its augmentTransaction): runCommand(name, args).
+          const addJob = job.addJob({
+            runCommand: (_name: string, a: (string | Buffer | number)[]) => multi.evalsha(add.sha, add.numberOfKeys, ...a),
+          } as never);
+          const results = await multi.exec();
+          await addJob;
+          if (!results) throw new Error('transaction aborted');
+          const [created, added] = results;
+          const lost = (r: [Error | null, unknown] | undefined): boolean => !!r?.[0] && /NOSCRIPT/.test(r[0].message);
+          if (lost(created) || lost(added)) {
+            this.#scriptsLoaded = false;
+            if (lost(created) && !lost(added)) await this.removeJob(data.uid); // a job without its record
+            if (lost(added) && !lost(created)) {
+              // The record was written without its job: add the job now (same id, idempotent).
+              await this.queue.add('run', data, job.opts);
+              results[1] = [null, data.uid];
+            } else if (attempt === 0) {
+              continue;
+            }
+          }
+          for (const [err] of results) if (err) throw err;
+          const reply = created?.[1];
+          // The record's script refused (the name exists): take back the job queued with it.
+          if (Array.isArray(reply) && reply[0] === -1) await this.removeJob(data.uid);
+          return reply;
+        }
       },
     };
   }
@@ -83,6 +138,7 @@ export class RunQueue {
   }
 
   async close(): Promise<void> {
+    this.#tx?.disconnect();
     await this.queue.close();
   }
 }

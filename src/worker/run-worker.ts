@@ -54,11 +54,11 @@ export class RunWorker {
   }
 
   async start(): Promise<void> {
-    const sub = (this.#subscriber = this.opts.redis.duplicate());
+    const sub = (this.#subscriber = this.opts.redis.duplicate({ enableAutoPipelining: false }));
     sub.on('message', (_channel: string, text: string) => this.#onControl(text));
     await sub.subscribe(this.#queue.controlChannel);
     this.#worker = new Worker<RunJobData>(RUN_QUEUE, (job) => this.#process(job), {
-      connection: this.opts.redis.duplicate({ maxRetriesPerRequest: null }),
+      connection: this.opts.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }),
       prefix: this.opts.prefix,
       concurrency: this.opts.concurrency,
       lockDuration: this.opts.lockDurationMs,

@@ -11,6 +11,14 @@ import type { KubeObject } from '../types.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
+const schemas = new WeakMap<ResourceDescriptor, { schema: ReturnType<typeof objectSchemaFor>; resolve: ReturnType<typeof resolverFor> }>();
+
+function schemaOf(d: ResourceDescriptor): { schema: ReturnType<typeof objectSchemaFor>; resolve: ReturnType<typeof resolverFor> } {
+  let s = schemas.get(d);
+  if (!s) schemas.set(d, (s = { schema: objectSchemaFor(d), resolve: resolverFor(d) }));
+  return s;
+}
+
 /** Reads the whole body, refusing more than `limit` bytes with 413. */
 export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
   const declared = Number(ctx.get('Content-Length') || '0');
@@ -67,8 +75,7 @@ export function decodeObject(
   if (obj.metadata !== undefined && (typeof obj.metadata !== 'object' || obj.metadata === null || Array.isArray(obj.metadata))) {
     throw cannot('metadata must be an object');
   }
-  const schema = objectSchemaFor(d);
-  const resolve = resolverFor(d);
+  const { schema, resolve } = schemaOf(d);
   if (validation === 'Strict') {
     const unknown = findUnknownFields(obj, schema, resolve);
     if (unknown.length > 0) throw cannot(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);

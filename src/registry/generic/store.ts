@@ -2,7 +2,6 @@
 // pkg/registry/generic/registry/store.go): create/get/list/update/delete over an ObjectStore,
 // with a Strategy for what is resource-specific.
 import { randomUUID } from 'node:crypto';
-import type { ChainableCommander } from 'ioredis';
 import {
   newAlreadyExists, newBadRequest, newConflict, newInternalError, newInvalid, newNotFound,
   newResourceExpired, newServiceUnavailable,
@@ -16,7 +15,7 @@ import type {
 import { Entity } from '../../apiserver/rest.js';
 import type { KubeObject, ObjectMeta } from '../../apiserver/types.js';
 import type { ChangeFeed } from '../../queue/change-feed.js';
-import { type ObjectStore, type WriteResult, selectableAttrs, toStoredJson } from '../../queue/object-store.js';
+import { type CreateTransaction, type ObjectStore, type WriteResult, selectableAttrs, toStoredJson } from '../../queue/object-store.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { generateName, validateObjectMeta } from './meta.js';
 import { formatTime } from '../../apiserver/time.js';
@@ -25,7 +24,7 @@ import { startWatch } from './watch.js';
 
 export interface StoreHooks {
   /** Opens a transaction whose commands commit together with the creation (a queued job). */
-  createTransaction?(obj: KubeObject): Promise<{ multi: ChainableCommander; exec: () => Promise<unknown[]> }>;
+  createTransaction?(obj: KubeObject): CreateTransaction;
   /**
    * Called before deleting `obj`; returns true when something else finishes the deletion (the
    * object then only gets its deletionTimestamp now).
@@ -82,7 +81,7 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
     for (let attempt = 0; ; attempt++) {
       const result = await this.#call(async () =>
         this.store.create(this.#member(ctx, meta.name ?? ''), meta.uid ?? '', toStoredJson(obj), this.strategy.isActive(obj),
-          this.hooks.createTransaction ? await this.hooks.createTransaction(obj) : undefined));
+          this.hooks.createTransaction?.(obj)));
       if (result.ok) return new Entity(result.json);
       if (!generated || attempt >= 4) throw newAlreadyExists(this.gr, meta.name ?? '');
       meta.name = generateName(meta.generateName ?? '');

@@ -54,7 +54,7 @@ export class WorkflowRunStorage {
       storage: this.runs,
       table: workflowRunTable,
       fields: workflowRunStrategy,
-      streams: { log: new LogREST(this.runs, logs, () => opts.redis.duplicate()) },
+      streams: { log: new LogREST(this.runs, logs, () => opts.redis.duplicate({ enableAutoPipelining: false })) },
     };
   }
 
