@@ -49,16 +49,18 @@ function stepEnv(run: WorkflowRun, index: number, attempt: number, workspace: st
   return env;
 }
 
+/**
+ * Runs the steps in order. The caller has stored step 0 as Running (with the attempt's start);
+ * each step's end is stored together with the next step's start: one write, one watch event.
+ */
 export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
   const { run, records, member } = o;
   const params = run.spec.params ?? {};
-  for (let i = 0; i < run.spec.steps.length; i++) {
-    const step = run.spec.steps[i];
+  const steps = run.spec.steps;
+  for (let i = 0; i < steps.length; i++) {
+    const step = steps[i];
     if (!step) break;
     if (o.signal.aborted) return { outcome: 'Stopped', message: '' };
-    if (!(await records.mutate(member, (r) => (setStep(r, i, 'Running', Date.now()), true)))) {
-      return { outcome: 'Gone', message: '' };
-    }
     const log = new LogWriter(o.logs, run.metadata.uid, o.attempt, step.name, o.logLimitBytes);
     const result = await runStepProcess({
       script: substituteParams(step.run, params),
@@ -74,15 +76,16 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
     if (result.outcome !== 'Succeeded') log.note(`step ${step.name}: ${result.message}`);
     await log.close();
     const phase = result.outcome === 'Succeeded' ? 'Succeeded' : result.outcome === 'Aborted' ? 'Cancelled' : 'Failed';
+    const goOn = (result.outcome === 'Succeeded' || (result.outcome !== 'Aborted' && !!step.continueOnError)) && !o.signal.aborted;
     const stored = await records.mutate(member, (r) => {
-      setStep(r, i, phase, Date.now(), { ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}), message: result.message });
+      const now = Date.now();
+      setStep(r, i, phase, now, { ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}), message: result.message });
+      if (goOn && i + 1 < steps.length) setStep(r, i + 1, 'Running', now);
       return true;
     });
     if (!stored) return { outcome: 'Gone', message: '' };
-    if (result.outcome === 'Aborted') return { outcome: 'Stopped', message: '' };
-    if (result.outcome !== 'Succeeded' && !step.continueOnError) {
-      return { outcome: 'Failed', message: `step "${step.name}" failed: ${result.message}` };
-    }
+    if (result.outcome === 'Aborted' || o.signal.aborted) return { outcome: 'Stopped', message: '' };
+    if (!goOn) return { outcome: 'Failed', message: `step "${step.name}" failed: ${result.message}` };
   }
   return { outcome: 'Succeeded', message: 'All steps succeeded' };
 }

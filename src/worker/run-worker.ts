@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { workflowRunFields } from '../apis/kubeactions/fields.js';
-import { awaitRetry, expiresAt, isActive, startAttempt } from '../apis/kubeactions/status.js';
+import { awaitRetry, expiresAt, isActive, setStep, startAttempt } from '../apis/kubeactions/status.js';
 import { isFinished, type WorkflowRun } from '../apis/kubeactions/types.js';
 import { LogStore } from '../queue/log-store.js';
 import { ObjectStore } from '../queue/object-store.js';
@@ -93,24 +93,38 @@ export class RunWorker {
 
   async #process(job: Job<RunJobData>): Promise<void> {
     const { member, uid } = job.data;
-    const cur = await this.records.read(member);
-    if (!cur || cur.obj.metadata.uid !== uid || isFinished(cur.obj.status?.phase)) return;
-    if (cur.obj.metadata.deletionTimestamp) {
+    // One write starts the attempt and its first step; what it saw decides the rest.
+    let seen: { deleting: boolean; attempt: number; lost?: string; maxAttempts: number } | undefined;
+    const started = await this.records.mutate(member, (r) => {
+      seen = undefined;
+      if (r.metadata.uid !== uid || isFinished(r.status?.phase)) return false;
+      const maxAttempts = (r.spec.retry?.limit ?? 0) + 1;
+      const attempt = (r.status?.attempt ?? 0) + 1;
+      // A Running run here means the worker of the previous attempt stopped without finishing it.
+      const lost = r.status?.phase === 'Running'
+        ? `attempt ${attempt - 1} was lost: worker ${r.status.workerId ?? '?'} stopped responding` : undefined;
+      seen = { deleting: !!r.metadata.deletionTimestamp, attempt, maxAttempts, ...(lost ? { lost } : {}) };
+      if (seen.deleting || (lost && attempt > maxAttempts)) return false;
+      const now = Date.now();
+      startAttempt(r, attempt, this.id, now);
+      setStep(r, 0, 'Running', now);
+      return true;
+    });
+    if (!started || !seen) return;
+    const { attempt, lost, maxAttempts } = seen;
+    if (lost) await this.logs.append(uid, [{ attempt: attempt - 1, step: '', data: Buffer.from(`[kube-actions] ${lost}\n`) }]);
+    if (seen.deleting) {
       await this.records.remove(member);
       return;
     }
-    const run = cur.obj;
-    const maxAttempts = (run.spec.retry?.limit ?? 0) + 1;
-    const attempt = (run.status?.attempt ?? 0) + 1;
-    if (run.status?.phase === 'Running') {
-      // The worker that ran the previous attempt stopped without finishing it.
-      const lost = `attempt ${attempt - 1} was lost: worker ${run.status.workerId ?? '?'} stopped responding`;
-      await this.logs.append(uid, [{ attempt: attempt - 1, step: '', data: Buffer.from(`[kube-actions] ${lost}\n`) }]);
-      if (attempt > maxAttempts) {
-        await this.#finish(member, uid, 'Failed', 'WorkerLost', lost);
-        return;
-      }
+    if (lost && attempt > maxAttempts) {
+      await this.#finish(member, uid, 'Failed', 'WorkerLost', lost);
+      return;
     }
+    await this.#runAttempt(member, uid, started, attempt, maxAttempts);
+  }
+
+  async #runAttempt(member: string, uid: string, run: WorkflowRun, attempt: number, maxAttempts: number): Promise<void> {
     const controller = new AbortController();
     this.#running.set(uid, controller);
     const timeout = run.spec.timeoutSeconds
@@ -118,10 +132,8 @@ export class RunWorker {
       : undefined;
     const workspace = await createWorkspace(this.opts.workspaceDir, uid);
     try {
-      const started = await this.records.mutate(member, (r) => (startAttempt(r, attempt, this.id, Date.now()), true));
-      if (!started) return;
       const result = await runAttempt({
-        records: this.records, logs: this.logs, member, run: started, attempt, workspace,
+        records: this.records, logs: this.logs, member, run, attempt, workspace,
         signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes,
         onStepStarted: () => this.opts.onStepStarted?.(uid),
       });
