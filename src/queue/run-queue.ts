@@ -17,8 +17,11 @@ export interface RunJobData {
 export interface ControlMessage {
   uid: string;
   action: 'stop';
-  reason: string;
+  /** Why: `Deleted` or `Cancelled`. */
+  reason: 'Deleted' | 'Cancelled';
   message: string;
+  /** SIGTERM-to-SIGKILL grace for the running step, if not the worker's default. */
+  gracePeriodSeconds?: number;
 }
 
 export interface RunQueueOptions {

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { workflowRunFields } from '../apis/kubeactions/fields.js';
-import { awaitRetry, expiresAt, isActive, setStep, startAttempt } from '../apis/kubeactions/status.js';
+import { awaitRetry, CANCELLING, expiresAt, finish, isActive, setStep, startAttempt } from '../apis/kubeactions/status.js';
 import { isFinished, type WorkflowRun } from '../apis/kubeactions/types.js';
 import { LogStore } from '../queue/log-store.js';
 import { ObjectStore } from '../queue/object-store.js';
@@ -36,6 +36,8 @@ export class RunWorker {
   readonly logs: LogStore;
   readonly #queue: RunQueue;
   readonly #running = new Map<string, AbortController>();
+  /** Process group of the step each held run is running. */
+  readonly #pids = new Map<string, number>();
   #worker: Worker<RunJobData> | undefined;
   #subscriber: Redis | undefined;
   #timers: NodeJS.Timeout[] = [];
@@ -88,7 +90,24 @@ export class RunWorker {
     } catch {
       return;
     }
-    if (msg.action === 'stop') this.#running.get(msg.uid)?.abort(msg.reason);
+    if (msg.action === 'stop') this.#stop(msg.uid, msg.reason, msg.gracePeriodSeconds);
+  }
+
+  /** Stops a run this worker holds: SIGTERM now (the executor), SIGKILL after the grace. */
+  #stop(uid: string, reason: StopReason, gracePeriodSeconds?: number): void {
+    const controller = this.#running.get(uid);
+    if (!controller || controller.signal.aborted) return;
+    controller.abort(reason);
+    const pid = this.#pids.get(uid);
+    if (pid !== undefined && gracePeriodSeconds !== undefined) {
+      setTimeout(() => {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // the group has ended
+        }
+      }, gracePeriodSeconds * 1000).unref();
+    }
   }
 
   async #process(job: Job<RunJobData>): Promise<void> {
@@ -135,7 +154,10 @@ export class RunWorker {
       const result = await runAttempt({
         records: this.records, logs: this.logs, member, run, attempt, workspace,
         signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes,
-        onStepStarted: () => this.opts.onStepStarted?.(uid),
+        onStepStarted: (pid) => {
+          this.#pids.set(uid, pid);
+          this.opts.onStepStarted?.(uid);
+        },
       });
       if (result.outcome === 'Gone') return;
       if (result.outcome === 'Stopped') {
@@ -156,6 +178,7 @@ export class RunWorker {
     } finally {
       clearTimeout(timeout);
       this.#running.delete(uid);
+      this.#pids.delete(uid);
       await removeWorkspace(workspace).catch(() => undefined);
     }
   }
@@ -167,7 +190,14 @@ export class RunWorker {
     } else if (reason === 'Timeout') {
       await this.#finish(member, uid, 'Failed', 'Timeout', `the run did not finish within ${timeoutSeconds ?? 0}s`);
     } else {
-      await this.#finish(member, uid, 'Cancelled', 'Cancelled', 'the run was cancelled');
+      const run = await this.records.mutate(member, (r) => {
+        if (!isActive(r)) return false;
+        const cond = r.status?.conditions?.find((c) => c.type === 'Succeeded');
+        finish(r, 'Cancelled', 'Cancelled', cond?.reason === CANCELLING && cond.message ? cond.message : 'the run was cancelled', Date.now());
+        return true;
+      });
+      await this.logs.end(uid, 'Cancelled');
+      if (run?.metadata.deletionTimestamp) await this.records.remove(member);
     }
   }
 
@@ -187,8 +217,22 @@ export class RunWorker {
     }
   }
 
+  /**
+   * Stop requests are published once; a worker that missed one (reconnecting) still sees it
+   * here, in the records of the runs it holds.
+   */
+  async #checkHeld(): Promise<void> {
+    for (const uid of this.#running.keys()) {
+      const member = await this.records.store.memberOfUid(uid);
+      const cur = member ? await this.records.read(member) : undefined;
+      if (!cur || cur.obj.metadata.deletionTimestamp) this.#stop(uid, 'Deleted');
+      else if (cur.obj.status?.conditions?.some((c) => c.type === 'Succeeded' && c.reason === CANCELLING)) this.#stop(uid, 'Cancelled');
+    }
+  }
+
   /** Active runs whose job no longer exists end Failed (WorkerLost), or are deleted if asked. */
   async #reconcile(): Promise<void> {
+    await this.#checkHeld();
     for (const member of await this.records.store.activeMembers()) {
       const cur = await this.records.read(member);
       if (!cur || !isActive(cur.obj)) continue;

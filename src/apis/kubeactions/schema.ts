@@ -104,7 +104,10 @@ export const workflowRunSchema: JSONSchema = {
 export const workflowRunCancelSchema: JSONSchema = {
   type: 'object',
   description: 'WorkflowRunCancel asks a run to stop.',
-  properties: { reason: str('Why the run is cancelled; shown in its Succeeded condition.') },
+  properties: {
+    reason: str('Why the run is cancelled; shown in its Succeeded condition.'),
+    gracePeriodSeconds: int('Seconds between SIGTERM and SIGKILL for the running step. Defaults to the worker\'s --kill-grace-period.', { minimum: 0 }),
+  },
 };
 
 export const workflowRunRetrySchema: JSONSchema = {

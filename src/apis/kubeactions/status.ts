@@ -8,6 +8,9 @@ import {
 
 const timestamp = formatTime;
 
+/** The Succeeded condition's reason while a cancel request waits for the worker. */
+export const CANCELLING = 'Cancelling';
+
 export function initialStatus(spec: WorkflowRunSpec | undefined, now: number): WorkflowRunStatus {
   return {
     phase: RunPhase.Pending,

@@ -111,6 +111,26 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
     }
   }
 
+  /**
+   * Changes what only the system may change (status), past the main resource's update rules:
+   * `fn` edits the current object in place, or returns false to leave it as it is.
+   */
+  async updateStatus(ctx: RequestContext, name: string, fn: (obj: KubeObject) => boolean): Promise<Entity> {
+    const member = this.#member(ctx, name);
+    for (;;) {
+      const rec = await this.#call(() => this.store.get(member));
+      if (!rec) throw newNotFound(this.gr, name);
+      const old = JSON.parse(rec.json) as KubeObject;
+      const obj = JSON.parse(rec.json) as KubeObject;
+      if (!fn(obj)) return new Entity(rec.json, old);
+      if (ctx.dryRun) return Entity.of(obj);
+      const result = await this.#call(() => this.store.update(member, rec.resourceVersion, toStoredJson(obj),
+        this.#attrs(old), this.strategy.isActive(obj), this.strategy.expiresAt(obj)));
+      if (result.ok) return new Entity(result.json);
+      if (result.reason === 'NotFound') throw newNotFound(this.gr, name);
+    }
+  }
+
   #keepSystemMeta(obj: KubeObject, old: KubeObject): void {
     const o = old.metadata ?? {};
     const m = (obj.metadata ??= {});

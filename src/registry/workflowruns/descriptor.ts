@@ -1,7 +1,7 @@
 // How WorkflowRuns appear in discovery and OpenAPI.
 import type { QueryParameter, ResourceDescriptor, SubresourceDescriptor } from '../../apiserver/resource.js';
 import { GROUP, VERSION } from '../../apis/kubeactions/types.js';
-import { workflowRunSchema } from '../../apis/kubeactions/schema.js';
+import { workflowRunCancelSchema, workflowRunRetrySchema, workflowRunSchema } from '../../apis/kubeactions/schema.js';
 
 export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
 
@@ -12,8 +12,16 @@ const logParameters: QueryParameter[] = [
 
 const subresources: SubresourceDescriptor[] = [
   {
+    name: 'cancel', kind: 'WorkflowRun', verbs: ['create'], methods: ['POST'], requestKind: 'WorkflowRunCancel',
+    description: 'cancel the specified WorkflowRun: a pending run leaves the queue, a running one is stopped',
+  },
+  {
     name: 'log', kind: 'WorkflowRun', verbs: ['get'], methods: ['GET'], produces: 'text/plain',
     description: 'read the log of the specified WorkflowRun', parameters: logParameters,
+  },
+  {
+    name: 'retry', kind: 'WorkflowRun', verbs: ['create'], methods: ['POST'], requestKind: 'WorkflowRunRetry',
+    description: 'create a new WorkflowRun from the specified one, with parameter overrides',
   },
   {
     name: 'status', kind: 'WorkflowRun', verbs: ['get'], methods: ['GET'],
@@ -34,7 +42,7 @@ export const workflowRunsDescriptor: ResourceDescriptor = {
   verbs: ['create', 'delete', 'deletecollection', 'get', 'list', 'patch', 'update', 'watch'],
   description: workflowRunSchema.description ?? '',
   schema: workflowRunSchema,
-  definitions: {},
+  definitions: { WorkflowRunCancel: workflowRunCancelSchema, WorkflowRunRetry: workflowRunRetrySchema },
   subresources,
   patchTypes: PATCH_TYPES,
 };

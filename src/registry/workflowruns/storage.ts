@@ -9,7 +9,9 @@ import { LogStore } from '../../queue/log-store.js';
 import { ObjectStore } from '../../queue/object-store.js';
 import { RUN_QUEUE, RunQueue } from '../../queue/run-queue.js';
 import { GenericStore } from '../generic/store.js';
+import { CancelREST } from './cancel.js';
 import { LogREST } from './log.js';
+import { RetryREST } from './retry.js';
 import { workflowRunStrategy } from './strategy.js';
 import { workflowRunTable } from './table.js';
 
@@ -55,6 +57,7 @@ export class WorkflowRunStorage {
       table: workflowRunTable,
       fields: workflowRunStrategy,
       streams: { log: new LogREST(this.runs, logs, () => opts.redis.duplicate({ enableAutoPipelining: false })) },
+      actions: { cancel: new CancelREST(this.runs, this.queue, logs), retry: new RetryREST(this.runs) },
     };
   }
 
