@@ -6,8 +6,16 @@ import { workflowRunCancelSchema, workflowRunRetrySchema, workflowRunSchema } fr
 export const PATCH_TYPES = ['application/json-patch+json', 'application/merge-patch+json'];
 
 const logParameters: QueryParameter[] = [
-  { name: 'follow', type: 'boolean', description: 'Follow the log stream of the run until it finishes.' },
+  { name: 'follow', type: 'boolean', description: 'Follow the log of the run until it finishes (waits for a pending run to start).' },
   { name: 'step', type: 'string', description: 'Only the log of this step (like a pod log\'s container).' },
+  { name: 'container', type: 'string', description: 'Alias of step, for clients that speak PodLogOptions.' },
+  { name: 'attempt', type: 'integer', description: 'The log of this attempt (default: the current one).' },
+  { name: 'previous', type: 'boolean', description: 'The log of the attempt before the current one.' },
+  { name: 'timestamps', type: 'boolean', description: 'Prefix every line with its RFC 3339 timestamp and a space.' },
+  { name: 'tailLines', type: 'integer', description: 'Only the last lines of the log, this many.' },
+  { name: 'sinceSeconds', type: 'integer', description: 'Only lines written in the last this many seconds.' },
+  { name: 'sinceTime', type: 'string', description: 'Only lines written at or after this RFC 3339 time.' },
+  { name: 'limitBytes', type: 'integer', description: 'Stop after this many bytes, even mid-line.' },
 ];
 
 const subresources: SubresourceDescriptor[] = [

@@ -3,13 +3,25 @@
 import type { Redis } from 'ioredis';
 import { isNotFound, newBadRequest } from '../../apiserver/errors.js';
 import type { ResourceStreamer, StreamGetter } from '../../apiserver/handlers/types.js';
-import { parseBool } from '../../apiserver/http/options.js';
 import type { Getter, RequestContext } from '../../apiserver/rest.js';
 import { isFinished, type WorkflowRun } from '../../apis/kubeactions/types.js';
 import type { LogEntry, LogStore } from '../../queue/log-store.js';
+import { type LogOptions, parseLogOptions, rfc3339Nano } from './log-options.js';
 
 const PAGE = 1000;
 const IDLE_CHECK_MS = 5000;
+
+/** Splits a chunk of whole lines (the last one may lack its newline) into lines. */
+function splitLines(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = 0;
+  for (let nl = data.indexOf(0x0a); nl >= 0; nl = data.indexOf(0x0a, start)) {
+    out.push(data.subarray(start, nl + 1));
+    start = nl + 1;
+  }
+  if (start < data.length) out.push(data.subarray(start));
+  return out;
+}
 
 export class LogREST implements StreamGetter {
   constructor(
@@ -20,43 +32,87 @@ export class LogREST implements StreamGetter {
   ) {}
 
   async getStream(ctx: RequestContext, name: string, q: URLSearchParams): Promise<ResourceStreamer> {
+    const opts = parseLogOptions(q);
     const run = (await this.runs.get(ctx, name)).object as WorkflowRun;
-    const follow = parseBool(q.get('follow')) ?? false;
-    const step = q.get('step') ?? q.get('container') ?? undefined;
-    if (step !== undefined && step !== '' && !run.spec.steps.some((s) => s.name === step)) {
-      throw newBadRequest(`step ${step} is not valid for workflowrun ${name}`);
+    if (opts.step && !run.spec.steps.some((s) => s.name === opts.step)) {
+      throw newBadRequest(`step ${opts.step} is not valid for workflowrun ${name}`);
     }
-    const attempt = run.status?.attempt ?? 0;
-    const keep = (e: LogEntry): boolean => (follow ? e.attempt >= attempt : e.attempt === attempt) && (!step || e.step === step);
+    const current = run.status?.attempt ?? 0;
+    const attempt = opts.previous ? current - 1 : opts.attempt;
+    if (attempt !== undefined && (attempt < 1 || attempt > current)) {
+      throw newBadRequest(opts.previous
+        ? `previous attempt of workflowrun "${name}" not found`
+        : `attempt ${attempt} of workflowrun "${name}" not found (the run is at attempt ${current})`);
+    }
+    const keep = (e: LogEntry): boolean =>
+      (attempt !== undefined ? e.attempt === attempt : opts.follow ? e.attempt >= current : e.attempt === current)
+      && (!opts.step || e.step === opts.step);
+    const since = opts.sinceTime ?? (opts.sinceSeconds !== undefined ? Date.now() - opts.sinceSeconds * 1000 : undefined);
+    const startAfter = since !== undefined ? `${since - 1}-18446744073709551615` : '0';
     return {
       contentType: 'text/plain',
-      flush: follow,
-      stream: follow ? this.#follow(ctx, name, run.metadata.uid, keep) : this.#all(run.metadata.uid, keep),
+      flush: opts.follow,
+      stream: this.#stream(ctx, name, run.metadata.uid, keep, startAfter, opts),
     };
   }
 
-  async *#all(uid: string, keep: (e: LogEntry) => boolean): AsyncGenerator<Buffer> {
-    let after = '0';
-    for (;;) {
-      const entries = await this.logs.read(uid, after, PAGE);
-      for (const e of entries) if (!e.end && keep(e)) yield e.data;
-      if (entries.length < PAGE) return;
-      after = entries[entries.length - 1]?.id ?? after;
+  async *#stream(ctx: RequestContext, name: string, uid: string, keep: (e: LogEntry) => boolean, startAfter: string, opts: LogOptions): AsyncGenerator<Buffer> {
+    let budget = opts.limitBytes ?? Number.POSITIVE_INFINITY;
+    const format = (e: LogEntry): Buffer[] => {
+      if (!opts.timestamps) return [e.data];
+      const prefix = Buffer.from(`${rfc3339Nano(e.time)} `);
+      return splitLines(e.data).flatMap((l) => [prefix, l]);
+    };
+    const emit = function* (chunks: Buffer[]): Generator<Buffer> {
+      for (const c of chunks) {
+        if (budget <= 0) return;
+        const out = c.length > budget ? c.subarray(0, budget) : c;
+        budget -= out.length;
+        yield out;
+      }
+    };
+    // The backlog first (with tailLines applied to it), then, when following, what comes.
+    const { entries, last, ended } = await this.#backlog(uid, startAfter);
+    let chunks = entries.filter(keep).flatMap(format);
+    if (opts.tailLines !== undefined) {
+      const lines = chunks.flatMap((c) => (opts.timestamps ? [c] : splitLines(c)));
+      const per = opts.timestamps ? 2 : 1;
+      chunks = opts.tailLines === 0 ? [] : lines.slice(-opts.tailLines * per);
+    }
+    yield* emit(chunks);
+    if (!opts.follow || ended || budget <= 0) return;
+    for await (const e of this.#follow(ctx, name, uid, last)) {
+      if (keep(e)) yield* emit(format(e));
+      if (budget <= 0) return;
     }
   }
 
-  async *#follow(ctx: RequestContext, name: string, uid: string, keep: (e: LogEntry) => boolean): AsyncGenerator<Buffer> {
+  async #backlog(uid: string, after: string): Promise<{ entries: LogEntry[]; last: string; ended: boolean }> {
+    const entries: LogEntry[] = [];
+    let last = after;
+    for (;;) {
+      const page = await this.logs.read(uid, last, PAGE);
+      for (const e of page) {
+        last = e.id;
+        if (e.end) return { entries, last, ended: true };
+        entries.push(e);
+      }
+      if (page.length < PAGE) return { entries, last, ended: false };
+    }
+  }
+
+  async *#follow(ctx: RequestContext, name: string, uid: string, after: string): AsyncGenerator<LogEntry> {
     const conn = this.connect();
     const stop = (): void => conn.disconnect();
     ctx.signal.addEventListener('abort', stop, { once: true });
-    let after = '0';
+    let last = after === '0' ? '0-0' : after;
     try {
       while (!ctx.signal.aborted) {
-        const entries = await this.logs.wait(conn, uid, after, IDLE_CHECK_MS);
+        const entries = await this.logs.wait(conn, uid, last, IDLE_CHECK_MS);
         for (const e of entries) {
-          after = e.id;
+          last = e.id;
           if (e.end) return;
-          if (keep(e)) yield e.data;
+          yield e;
         }
         if (entries.length === 0 && (await this.#over(ctx, name, uid))) return;
       }
