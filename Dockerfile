@@ -1,6 +1,8 @@
 # Build stage: compile TypeScript, then drop dev dependencies.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
+# node-pty (terminals for exec -t) compiles a native addon.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json tsconfig.json ./
 COPY src ./src
 RUN npm ci && npm run build && npm prune --omit=dev

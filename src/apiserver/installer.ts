@@ -1,7 +1,7 @@
 // Routes resource requests to the verb handlers a storage supports
 // (pkg/endpoints/installer.go): what a storage does not implement is not routed.
 import type { Context } from 'koa';
-import { newGenericNotFound, newMethodNotAllowed } from './errors.js';
+import { newBadRequest, newGenericNotFound, newMethodNotAllowed } from './errors.js';
 import { handleAction } from './handlers/action.js';
 import { handleDelete, handleDeleteCollection } from './handlers/delete.js';
 import { handleGet, handleList } from './handlers/read.js';
@@ -58,6 +58,7 @@ export class Installer {
     if (stream) return (a) => handleStream(a, stream);
     const action = install.actions?.[sub.name];
     if (action) return (a) => handleAction(a, action);
+    if (install.connecters?.[sub.name]) throw newBadRequest('Upgrade request required');
     if (method === 'GET') return handleGet;
     throw newMethodNotAllowed();
   }

@@ -1,7 +1,9 @@
 // The generic API server: the filter chain in one readable function (after
 // k8s.io/apiserver pkg/server/config.go DefaultBuildHandlerChain), the non-resource endpoints,
 // and the HTTPS listener.
+import type { IncomingMessage } from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import type { AddressInfo } from 'node:net';
 import Router from '@koa/router';
 import Koa, { type Context, type Next } from 'koa';
@@ -16,6 +18,7 @@ import { writeError } from './http/respond.js';
 import { Installer } from './installer.js';
 import { discoveryRoutes, openAPIRoutes } from './nonresource.js';
 import { OpenAPI } from './openapi.js';
+import { UpgradeHandler } from './remotecommand/upgrade.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import type { RequestContext } from './rest.js';
 import type { UserInfo } from './types.js';
@@ -35,9 +38,11 @@ export interface ServerState {
   user: UserInfo;
 }
 
-export function buildApp(o: ServerOptions): Koa {
+/** The koa app for requests, and the handler of websocket upgrades (exec, attach). */
+export function buildApp(o: ServerOptions): { app: Koa; upgrade: UpgradeHandler } {
   const app = new Koa();
   const installer = new Installer(o.resources, o.watch);
+  const upgrade = new UpgradeHandler(installer, o.authenticator, o.authorizer);
   const descriptors = o.resources.map((r) => r.descriptor);
   const router = new Router();
   healthRoutes(router, o.checks);
@@ -82,7 +87,7 @@ export function buildApp(o: ServerOptions): Koa {
     }
     throw newGenericNotFound();
   });
-  return app;
+  return { app, upgrade };
 }
 
 /** The one error exit: every failure becomes a Status; after headers went out, only close. */
@@ -150,8 +155,9 @@ export interface ListenOptions {
 }
 
 /** Serves the app over HTTPS; streams are never cut by Node's own timeouts. */
-export async function listen(app: Koa, o: ListenOptions): Promise<https.Server> {
-  const server = https.createServer({ cert: o.cert, key: o.key, requestCert: true, rejectUnauthorized: false }, app.callback());
+export async function listen(built: { app: Koa; upgrade: UpgradeHandler }, o: ListenOptions): Promise<https.Server> {
+  const server = https.createServer({ cert: o.cert, key: o.key, requestCert: true, rejectUnauthorized: false }, built.app.callback());
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => built.upgrade.handle(req, socket, head));
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
   server.timeout = 0;

@@ -4,6 +4,7 @@ import { Job, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { ResourceKeys } from './keys.js';
 import type { CreateTransaction, LoadedScript } from './object-store.js';
+import type { SessionRequest } from './sessions.js';
 
 export const RUN_QUEUE = 'workflowruns';
 
@@ -14,7 +15,9 @@ export interface RunJobData {
 }
 
 /** Control messages from apiservers to the worker holding a run. */
-export interface ControlMessage {
+export type ControlMessage = StopMessage | { action: 'exec' | 'attach'; request: SessionRequest };
+
+export interface StopMessage {
   uid: string;
   action: 'stop';
   /** Why: `Deleted` or `Cancelled`. */

@@ -6,6 +6,7 @@ import type { LogStore } from '../queue/log-store.js';
 import type { Records } from '../queue/records.js';
 import { runStepProcess } from './executor.js';
 import { LogWriter } from './log-writer.js';
+import type { HeldRun, StepIO } from './sessions.js';
 
 export type StopReason = 'Timeout' | 'Deleted' | 'Cancelled' | 'Shutdown';
 
@@ -20,6 +21,8 @@ export interface AttemptOptions {
   killGraceMs: number;
   logLimitBytes: number;
   onStepStarted?: (pid: number) => void;
+  /** Where attach sessions find the running step. */
+  held?: HeldRun;
 }
 
 export interface AttemptResult {
@@ -33,7 +36,8 @@ export function substituteParams(text: string, params: Record<string, string>): 
   return text.replace(/\$\(params\.([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => params[name] ?? m);
 }
 
-function stepEnv(run: WorkflowRun, index: number, attempt: number, workspace: string): Record<string, string> {
+/** The environment every step (and exec) of an attempt gets. */
+export function runEnv(run: WorkflowRun, attempt: number, workspace: string): Record<string, string> {
   const params = run.spec.params ?? {};
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
@@ -45,7 +49,12 @@ function stepEnv(run: WorkflowRun, index: number, attempt: number, workspace: st
     KUBEACTIONS_WORKSPACE: workspace,
   };
   for (const [k, v] of Object.entries(params)) env[`PARAM_${k}`] = v;
-  for (const e of run.spec.steps[index]?.env ?? []) env[e.name] = substituteParams(e.value ?? '', params);
+  return env;
+}
+
+function stepEnv(run: WorkflowRun, index: number, attempt: number, workspace: string): Record<string, string> {
+  const env = runEnv(run, attempt, workspace);
+  for (const e of run.spec.steps[index]?.env ?? []) env[e.name] = substituteParams(e.value ?? '', run.spec.params ?? {});
   return env;
 }
 
@@ -62,6 +71,8 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
     if (!step) break;
     if (o.signal.aborted) return { outcome: 'Stopped', message: '' };
     const log = new LogWriter(o.logs, run.metadata.uid, o.attempt, step.name, o.logLimitBytes);
+    const io: StepIO = { listeners: new Set(), ended: new Set() };
+    if (o.held) o.held.step = io;
     const result = await runStepProcess({
       script: substituteParams(step.run, params),
       workspace: o.workspace,
@@ -70,9 +81,18 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
       timeoutMs: step.timeoutSeconds ? step.timeoutSeconds * 1000 : undefined,
       signal: o.signal,
       killGraceMs: o.killGraceMs,
-      onStart: o.onStepStarted,
-      onOutput: (_stream, chunk) => log.write(chunk),
+      stdin: step.stdin === true,
+      onStart: (pid, stdin) => {
+        io.stdin = stdin;
+        o.onStepStarted?.(pid);
+      },
+      onOutput: (stream, chunk) => {
+        log.write(chunk);
+        for (const l of io.listeners) l(stream, chunk);
+      },
     });
+    if (o.held) o.held.step = undefined;
+    for (const cb of io.ended) cb(result.exitCode);
     if (result.outcome !== 'Succeeded') log.note(`step ${step.name}: ${result.message}`);
     await log.close();
     const phase = result.outcome === 'Succeeded' ? 'Succeeded' : result.outcome === 'Aborted' ? 'Cancelled' : 'Failed';

@@ -6,7 +6,7 @@
 // (`sleep 1000 &`) are SIGKILLed at once, as when a container's main process ends.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { killGroup, terminateGroup } from './process-group.js';
 import { resolveWorkingDir } from './workspace.js';
 import { abortedMessage, exitResult, startErrorMessage, type ExitStatus } from './step-result.js';
@@ -19,8 +19,12 @@ export const DEFAULT_OUTPUT_DRAIN_MS = 1_000;
 
 /** What to run for one step, and where its output goes. */
 export interface StepProcessOptions {
-  /** Run as `/bin/sh -c <script>`. */
+  /** Run as `/bin/sh -c <script>`, unless `argv` is given. */
   script: string;
+  /** Run this program with these arguments instead of the script (exec). */
+  argv?: string[];
+  /** Give the process a stdin pipe (handed to `onStart`); otherwise stdin is /dev/null. */
+  stdin?: boolean;
   /** Absolute path of the run's workspace directory; it must exist. */
   workspace: string;
   /** Relative to `workspace` and inside it (no `..` escape, not absolute); created if missing. */
@@ -35,8 +39,11 @@ export interface StepProcessOptions {
   killGraceMs?: number;
   /** Once the group is gone, how long to wait for output pipes held open by escaped processes. */
   outputDrainMs?: number;
-  /** Called synchronously right after the process started, with its pid (= its process group). */
-  onStart?: (pid: number) => void;
+  /**
+   * Called synchronously right after the process started, with its pid (= its process group)
+   * and its stdin when `stdin` was asked for.
+   */
+  onStart?: (pid: number, stdin?: Writable) => void;
   /** Gets each chunk as it arrives, all before the result resolves; it must not throw. */
   onOutput: (stream: OutputStream, chunk: Buffer) => void;
 }
@@ -57,8 +64,9 @@ export interface StepProcessResult {
   finishedAt: Date;
 }
 
-/** stdin is not connected; stdout and stderr are pipes read by `forwardOutput`. */
+/** stdin is not connected unless asked for; stdout and stderr are pipes read by `forwardOutput`. */
 const STDIO: StdioOptions = ['ignore', 'pipe', 'pipe'];
+const STDIO_WITH_STDIN: StdioOptions = ['pipe', 'pipe', 'pipe'];
 
 type StopCause = 'timeout' | 'abort';
 
@@ -76,7 +84,8 @@ export async function runStepProcess(opts: StepProcessOptions): Promise<StepProc
       const message = abortedMessage(opts.signal.reason);
       return finish({ outcome: 'Aborted', exitCode: null, signal: null, message }, startedAt);
     }
-    child = spawn('/bin/sh', ['-c', opts.script], { cwd, env: opts.env, stdio: STDIO, detached: true });
+    const [file, ...args] = opts.argv ?? ['/bin/sh', '-c', opts.script];
+    child = spawn(file ?? '/bin/sh', args, { cwd, env: opts.env, stdio: opts.stdin ? STDIO_WITH_STDIN : STDIO, detached: true });
   } catch (err) {
     return startError(err, startedAt);
   }
@@ -85,7 +94,8 @@ export async function runStepProcess(opts: StepProcessOptions): Promise<StepProc
     const err = await new Promise<unknown>((resolve) => child.once('error', resolve));
     return startError(err, startedAt);
   }
-  opts.onStart?.(pid);
+  child.stdin?.on('error', () => undefined);
+  opts.onStart?.(pid, child.stdin ?? undefined);
   return superviseStep(child, pid, opts, startedAt);
 }
 

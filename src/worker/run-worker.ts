@@ -11,7 +11,9 @@ import { ObjectStore } from '../queue/object-store.js';
 import { Records } from '../queue/records.js';
 import { type ControlMessage, RUN_QUEUE, type RunJobData, RunQueue } from '../queue/run-queue.js';
 import { createWorkspace, removeWorkspace } from './workspace.js';
-import { finishRun, runAttempt, type StopReason } from './attempt.js';
+import { finishRun, runAttempt, runEnv, type StopReason } from './attempt.js';
+import { type HeldRun, serveSession } from './sessions.js';
+import { SessionHub } from '../queue/sessions.js';
 
 export interface RunWorkerOptions {
   redis: Redis;
@@ -36,6 +38,9 @@ export class RunWorker {
   readonly logs: LogStore;
   readonly #queue: RunQueue;
   readonly #running = new Map<string, AbortController>();
+  /** What exec/attach sessions need of the runs this worker holds. */
+  readonly #held = new Map<string, HeldRun>();
+  #hub: SessionHub | undefined;
   /** Process group of the step each held run is running. */
   readonly #pids = new Map<string, number>();
   #worker: Worker<RunJobData> | undefined;
@@ -56,6 +61,7 @@ export class RunWorker {
   }
 
   async start(): Promise<void> {
+    this.#hub = new SessionHub(this.opts.redis, this.records.store.keys);
     const sub = (this.#subscriber = this.opts.redis.duplicate({ enableAutoPipelining: false }));
     sub.on('message', (_channel: string, text: string) => this.#onControl(text));
     await sub.subscribe(this.#queue.controlChannel);
@@ -90,7 +96,12 @@ export class RunWorker {
     } catch {
       return;
     }
-    if (msg.action === 'stop') this.#stop(msg.uid, msg.reason, msg.gracePeriodSeconds);
+    if (msg.action === 'stop') {
+      this.#stop(msg.uid, msg.reason, msg.gracePeriodSeconds);
+      return;
+    }
+    const held = this.#held.get(msg.request.uid);
+    if (held && this.#hub) serveSession(this.#hub, msg.request, held).catch(() => undefined);
   }
 
   /** Stops a run this worker holds: SIGTERM now (the executor), SIGKILL after the grace. */
@@ -150,9 +161,11 @@ export class RunWorker {
       ? setTimeout(() => controller.abort('Timeout' satisfies StopReason), run.spec.timeoutSeconds * 1000)
       : undefined;
     const workspace = await createWorkspace(this.opts.workspaceDir, uid);
+    const held: HeldRun = { workspace, env: runEnv(run, attempt, workspace), signal: controller.signal };
+    this.#held.set(uid, held);
     try {
       const result = await runAttempt({
-        records: this.records, logs: this.logs, member, run, attempt, workspace,
+        records: this.records, logs: this.logs, member, run, attempt, workspace, held,
         signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes,
         onStepStarted: (pid) => {
           this.#pids.set(uid, pid);
@@ -179,6 +192,8 @@ export class RunWorker {
       clearTimeout(timeout);
       this.#running.delete(uid);
       this.#pids.delete(uid);
+      this.#held.delete(uid);
+      controller.abort('Shutdown');
       await removeWorkspace(workspace).catch(() => undefined);
     }
   }
@@ -251,6 +266,7 @@ export class RunWorker {
     for (const c of this.#running.values()) c.abort('Shutdown' satisfies StopReason);
     await this.#worker?.close(true);
     this.#subscriber?.disconnect();
+    this.#hub?.close();
     await this.#queue.close();
   }
 }

@@ -27,6 +27,7 @@ const step: JSONSchema = {
     workingDir: str('Directory to run in, relative to the run\'s workspace. Defaults to the workspace.'),
     timeoutSeconds: int('Seconds after which the step is stopped and fails.', { minimum: 1 }),
     continueOnError: { type: 'boolean', description: 'When true, a failure of this step does not fail the run.' },
+    stdin: { type: 'boolean', description: 'When true, the step reads stdin, which `attach` with stdin writes to; otherwise stdin is /dev/null.' },
   },
 };
 

@@ -40,6 +40,8 @@ export interface Step {
   workingDir?: string;
   timeoutSeconds?: number;
   continueOnError?: boolean;
+  /** The step reads stdin, which `attach -i` writes to (otherwise stdin is /dev/null). */
+  stdin?: boolean;
 }
 
 export interface RetryPolicy {

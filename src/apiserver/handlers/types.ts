@@ -3,6 +3,7 @@ import type { Context } from 'koa';
 import type { ResourceDescriptor } from '../resource.js';
 import type { NamedCreater, RequestContext, SelectableFields, TableConvertor } from '../rest.js';
 import type { RequestInfo } from '../request-info.js';
+import type { StreamSession } from '../remotecommand/session.js';
 
 /** A streamed response (logs): decided before the first byte, then written as it comes. */
 export interface ResourceStreamer {
@@ -17,6 +18,24 @@ export interface StreamGetter {
   getStream(ctx: RequestContext, name: string, query: URLSearchParams): Promise<ResourceStreamer>;
 }
 
+/** exec/attach options (PodExecOptions, PodAttachOptions). */
+export interface RemoteCommandOptions {
+  command: string[];
+  stdin: boolean;
+  stdout: boolean;
+  stderr: boolean;
+  tty: boolean;
+}
+
+/**
+ * A subresource that connects the client to a process (exec, attach): `connect` checks the
+ * request before the websocket upgrade (its StatusErrors go back as plain HTTP answers) and
+ * resolves to what serves the session once upgraded.
+ */
+export interface Connecter {
+  connect(ctx: RequestContext, name: string, opts: RemoteCommandOptions): Promise<(session: StreamSession) => void>;
+}
+
 /** Everything served for one resource. */
 export interface ResourceInstall {
   descriptor: ResourceDescriptor;
@@ -25,6 +44,7 @@ export interface ResourceInstall {
   fields: SelectableFields;
   streams?: Record<string, StreamGetter>;
   actions?: Record<string, NamedCreater>;
+  connecters?: Record<string, Connecter>;
 }
 
 export interface WatchSettings {

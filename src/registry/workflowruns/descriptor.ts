@@ -18,10 +18,26 @@ const logParameters: QueryParameter[] = [
   { name: 'limitBytes', type: 'integer', description: 'Stop after this many bytes, even mid-line.' },
 ];
 
+const execParameters: QueryParameter[] = [
+  { name: 'command', type: 'string', array: true, description: 'The command and its arguments, one per parameter (exec only).' },
+  { name: 'stdin', type: 'boolean', description: 'Redirect the standard input stream.' },
+  { name: 'stdout', type: 'boolean', description: 'Redirect the standard output stream.' },
+  { name: 'stderr', type: 'boolean', description: 'Redirect the standard error stream.' },
+  { name: 'tty', type: 'boolean', description: 'Run the command in a pseudo-terminal (exec only).' },
+];
+
 const subresources: SubresourceDescriptor[] = [
+  {
+    name: 'attach', kind: 'WorkflowRunAttachOptions', verbs: ['create', 'get'], methods: ['GET', 'POST'], connect: true, produces: '*/*',
+    description: 'connect to the running step of the specified WorkflowRun (websocket, v5.channel.k8s.io)', parameters: execParameters.filter((p) => p.name !== 'command'),
+  },
   {
     name: 'cancel', kind: 'WorkflowRun', verbs: ['create'], methods: ['POST'], requestKind: 'WorkflowRunCancel',
     description: 'cancel the specified WorkflowRun: a pending run leaves the queue, a running one is stopped',
+  },
+  {
+    name: 'exec', kind: 'WorkflowRunExecOptions', verbs: ['create', 'get'], methods: ['GET', 'POST'], connect: true, produces: '*/*',
+    description: 'run a command in the workspace and environment of the specified WorkflowRun (websocket, v5.channel.k8s.io)', parameters: execParameters,
   },
   {
     name: 'log', kind: 'WorkflowRun', verbs: ['get'], methods: ['GET'], produces: 'text/plain',

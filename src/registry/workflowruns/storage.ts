@@ -8,8 +8,10 @@ import { ChangeFeed } from '../../queue/change-feed.js';
 import { LogStore } from '../../queue/log-store.js';
 import { ObjectStore } from '../../queue/object-store.js';
 import { RUN_QUEUE, RunQueue } from '../../queue/run-queue.js';
+import { SessionHub } from '../../queue/sessions.js';
 import { GenericStore } from '../generic/store.js';
 import { CancelREST } from './cancel.js';
+import { AttachREST, ExecREST } from './exec.js';
 import { LogREST } from './log.js';
 import { RetryREST } from './retry.js';
 import { workflowRunStrategy } from './strategy.js';
@@ -27,6 +29,7 @@ export class WorkflowRunStorage {
   readonly queue: RunQueue;
   readonly runs: GenericStore;
   readonly install: ResourceInstall;
+  readonly hub: SessionHub;
 
   constructor(readonly opts: WorkflowRunStorageOptions) {
     this.store = new ObjectStore({ redis: opts.redis, prefix: opts.prefix, resource: RUN_QUEUE, changeHistory: opts.changeHistory });
@@ -51,6 +54,7 @@ export class WorkflowRunStorage {
       },
     });
     const logs = new LogStore(opts.redis, this.store.keys);
+    this.hub = new SessionHub(opts.redis, this.store.keys);
     this.install = {
       descriptor: workflowRunStrategy.resource,
       storage: this.runs,
@@ -58,6 +62,7 @@ export class WorkflowRunStorage {
       fields: workflowRunStrategy,
       streams: { log: new LogREST(this.runs, logs, () => opts.redis.duplicate({ enableAutoPipelining: false })) },
       actions: { cancel: new CancelREST(this.runs, this.queue, logs), retry: new RetryREST(this.runs) },
+      connecters: { exec: new ExecREST(this.runs, this.hub, this.queue), attach: new AttachREST(this.runs, this.hub, this.queue) },
     };
   }
 
@@ -67,6 +72,7 @@ export class WorkflowRunStorage {
 
   async close(): Promise<void> {
     await this.feed.stop();
+    this.hub.close();
     await this.queue.close();
   }
 }

@@ -1,0 +1,87 @@
+// Websocket upgrades for exec/attach: authenticated and authorized (get and create, as
+// Kubernetes 1.35 does for pods/exec) and checked before the upgrade; a refusal is a plain HTTP
+// answer with a Status, never a 1xx/2xx/3xx (kube-apiserver's proxy turns those into 503).
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { Authenticator } from '../auth/authn.js';
+import type { Authorizer } from '../auth/authz.js';
+import { newBadRequest, newGenericNotFound, toStatus } from '../errors.js';
+import { parseBool } from '../http/options.js';
+import type { Installer } from '../installer.js';
+import { parseRequestInfo } from '../request-info.js';
+import type { RequestContext } from '../rest.js';
+import type { RemoteCommandOptions } from '../handlers/types.js';
+import { chooseProtocol, WebSocketSession } from './session.js';
+
+/** Writes a Status as the whole HTTP answer to an upgrade request and closes the socket. */
+export function refuseUpgrade(socket: Duplex, err: unknown): void {
+  const status = toStatus(err);
+  const body = JSON.stringify(status);
+  const retry = status.details?.retryAfterSeconds ? `Retry-After: ${status.details.retryAfterSeconds}\r\n` : '';
+  socket.end(`HTTP/1.1 ${status.code} ${STATUS_CODES[status.code] ?? ''}\r\nContent-Type: application/json\r\n${retry}Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+export function remoteCommandOptions(q: URLSearchParams, exec: boolean): RemoteCommandOptions {
+  const opts = {
+    command: q.getAll('command'),
+    stdin: parseBool(q.get('stdin')) ?? false,
+    stdout: parseBool(q.get('stdout')) ?? false,
+    stderr: parseBool(q.get('stderr')) ?? false,
+    tty: parseBool(q.get('tty')) ?? false,
+  };
+  if (exec && opts.command.length === 0) throw newBadRequest('you must specify at least 1 command');
+  if (!opts.stdin && !opts.stdout && !opts.stderr) throw newBadRequest('you must specify at least 1 of stdin, stdout, stderr');
+  if (opts.tty) opts.stderr = false;
+  return opts;
+}
+
+export class UpgradeHandler {
+  readonly #wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: 1024 * 1024,
+    perMessageDeflate: false,
+    handleProtocols: (offered) => chooseProtocol(offered) ?? false,
+  });
+
+  constructor(
+    readonly installer: Installer,
+    readonly authenticator: Authenticator,
+    readonly authorizer: Authorizer,
+  ) {}
+
+  /** The server's 'upgrade' listener. */
+  handle(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    this.#upgrade(req, socket, head).catch((err: unknown) => refuseUpgrade(socket, err));
+  }
+
+  async #upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+    const user = await this.authenticator.authenticate(req, info);
+    if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || req.method !== 'GET') {
+      throw newBadRequest('only websocket upgrades (GET, Upgrade: websocket) are served; SPDY is not supported: use kubectl 1.30 or newer');
+    }
+    await this.authorizer.authorize(user, info);
+    await this.authorizer.authorize(user, { ...info, verb: 'create' });
+    const install = info.isResourceRequest ? this.installer.find(info) : undefined;
+    const connecter = install?.connecters?.[info.subresource];
+    if (!install || !connecter || !info.name || !info.namespace) throw newGenericNotFound();
+    const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const protocol = chooseProtocol(offered);
+    if (!protocol) {
+      throw newBadRequest(`unable to upgrade: none of the requested subprotocols is supported; offer one of v5.channel.k8s.io, v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io`);
+    }
+    const opts = remoteCommandOptions(url.searchParams, info.subresource === 'exec');
+    const controller = new AbortController();
+    const ctx: RequestContext = { user, namespace: info.namespace, signal: controller.signal, warnings: [], dryRun: false };
+    const serve = await connecter.connect(ctx, info.name, opts);
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const first = opts.stdout ? 'stdout' : opts.stderr ? 'stderr' : 'error';
+      const session = new WebSocketSession(ws, protocol, opts.tty, first);
+      session.onClose(() => controller.abort());
+      serve(session);
+    });
+  }
+}
