@@ -1,6 +1,7 @@
 // The log subresource with the PodLogOptions-style options, against the real server.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { WebSocket } from 'ws';
 import { RunClient } from '../helpers/runs.js';
 import { type DevServer, startDevServer } from '../helpers/server.js';
 import { kubeRequest } from '../helpers/kube-http.js';
@@ -82,6 +83,29 @@ describe('log', { timeout: 120_000 }, () => {
     assert.equal((await log('retried', '')).text, 'attempt 2\n');
     assert.equal((await log('retried', '?previous=true')).text, 'attempt 1\n[kube-actions] step main: exit code 1\n');
     assert.equal((await log('retried', '?attempt=1&tailLines=1')).text, '[kube-actions] step main: exit code 1\n');
+  });
+
+  it('is served over websocket too (binary.k8s.io, base64.binary.k8s.io), as pods/log', async () => {
+    const read = (protocol: string | undefined): Promise<{ protocol: string; code: number; messages: [boolean, string][] }> =>
+      new Promise((resolve, reject) => {
+        const url = `${server.url.replace('https', 'wss')}/apis/kubeactions.dev/v1alpha1/namespaces/${NS}/workflowruns/three/log?step=two`;
+        const ws = new WebSocket(url, protocol, { ca: server.ca, headers: { Authorization: `Bearer ${server.token}` } });
+        const messages: [boolean, string][] = [];
+        ws.on('message', (d: Buffer, binary: boolean) => messages.push([binary, d.toString()]));
+        ws.on('close', (code) => resolve({ protocol: ws.protocol, code, messages }));
+        ws.on('error', reject);
+      });
+    const plain = await read(undefined);
+    assert.deepEqual([plain.protocol, plain.code, plain.messages[0]], ['', 1000, [true, '']], 'an empty first message');
+    assert.ok(plain.messages.every(([bin]) => bin), 'binary messages');
+    assert.equal(plain.messages.map(([, t]) => t).join(''), 'b1\nb2\nb3\n');
+    const binary = await read('binary.k8s.io');
+    assert.equal(binary.protocol, 'binary.k8s.io');
+    assert.equal(binary.messages.map(([, t]) => t).join(''), 'b1\nb2\nb3\n');
+    const b64 = await read('base64.binary.k8s.io');
+    assert.equal(b64.protocol, 'base64.binary.k8s.io');
+    assert.deepEqual(b64.messages.map(([bin]) => bin), b64.messages.map(() => false), 'text messages');
+    assert.equal(Buffer.from(b64.messages.map(([, t]) => t).join(''), 'base64').toString(), 'b1\nb2\nb3\n');
   });
 
   it('follow streams a run from its start until it ends', async () => {

@@ -11,7 +11,7 @@ import { parseBool } from '../http/options.js';
 import type { Installer } from '../installer.js';
 import { parseRequestInfo } from '../request-info.js';
 import type { RequestContext } from '../rest.js';
-import type { RemoteCommandOptions } from '../handlers/types.js';
+import type { RemoteCommandOptions, ResourceStreamer } from '../handlers/types.js';
 import { chooseProtocol, WebSocketSession } from './session.js';
 
 /** Writes a Status as the whole HTTP answer to an upgrade request and closes the socket. */
@@ -36,12 +36,19 @@ export function remoteCommandOptions(q: URLSearchParams, exec: boolean): RemoteC
   return opts;
 }
 
+/** The subprotocol decided for an upgrade request, before ws completes the handshake. */
+interface ChosenProtocol {
+  chosenProtocol?: string;
+}
+
+const LOG_PROTOCOLS = ['binary.k8s.io', 'base64.binary.k8s.io'];
+
 export class UpgradeHandler {
   readonly #wss = new WebSocketServer({
     noServer: true,
     maxPayload: 1024 * 1024,
     perMessageDeflate: false,
-    handleProtocols: (offered) => chooseProtocol(offered) ?? false,
+    handleProtocols: (_offered, req) => (req as ChosenProtocol).chosenProtocol ?? false,
   });
 
   constructor(
@@ -64,24 +71,61 @@ export class UpgradeHandler {
       throw newBadRequest('only websocket upgrades (GET, Upgrade: websocket) are served; SPDY is not supported: use kubectl 1.30 or newer');
     }
     await this.authorizer.authorize(user, info);
-    await this.authorizer.authorize(user, { ...info, verb: 'create' });
     const install = info.isResourceRequest ? this.installer.find(info) : undefined;
-    const connecter = install?.connecters?.[info.subresource];
-    if (!install || !connecter || !info.name || !info.namespace) throw newGenericNotFound();
+    if (!install || !info.name || !info.namespace) throw newGenericNotFound();
     const offered = (req.headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+    const controller = new AbortController();
+    const ctx: RequestContext = { user, namespace: info.namespace, signal: controller.signal, warnings: [], dryRun: false };
+    const stream = install.streams?.[info.subresource];
+    if (stream) {
+      this.#streamOverWebSocket(req, socket, head, offered, controller, await stream.getStream(ctx, info.name, url.searchParams));
+      return;
+    }
+    const connecter = install.connecters?.[info.subresource];
+    if (!connecter) throw newGenericNotFound();
+    await this.authorizer.authorize(user, { ...info, verb: 'create' });
     const protocol = chooseProtocol(offered);
     if (!protocol) {
       throw newBadRequest(`unable to upgrade: none of the requested subprotocols is supported; offer one of v5.channel.k8s.io, v4.channel.k8s.io, v3.channel.k8s.io, v2.channel.k8s.io, channel.k8s.io`);
     }
     const opts = remoteCommandOptions(url.searchParams, info.subresource === 'exec');
-    const controller = new AbortController();
-    const ctx: RequestContext = { user, namespace: info.namespace, signal: controller.signal, warnings: [], dryRun: false };
     const serve = await connecter.connect(ctx, info.name, opts);
+    (req as ChosenProtocol).chosenProtocol = protocol;
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       const first = opts.stdout ? 'stdout' : opts.stderr ? 'stderr' : 'error';
       const session = new WebSocketSession(ws, protocol, opts.tty, first);
       session.onClose(() => controller.abort());
       serve(session);
+    });
+  }
+
+  /**
+   * A streamed subresource (log) over a websocket, as wsstream's reader does it: protocols
+   * "" or binary.k8s.io (binary messages) and base64.binary.k8s.io (base64 text); an empty
+   * first message, one message per chunk, a normal close at the end.
+   */
+  #streamOverWebSocket(req: IncomingMessage, socket: Duplex, head: Buffer, offered: string[],
+    controller: AbortController, streamer: ResourceStreamer): void {
+    const protocol = offered.length === 0 ? '' : offered.find((p) => LOG_PROTOCOLS.includes(p));
+    if (protocol === undefined) throw newBadRequest(`unable to upgrade: offer one of ${LOG_PROTOCOLS.join(', ')}`);
+    (req as ChosenProtocol).chosenProtocol = protocol;
+    this.#wss.handleUpgrade(req, socket, head, (ws) => {
+      const base64 = protocol === 'base64.binary.k8s.io';
+      const send = (b: Buffer): void => ws.send(base64 ? b.toString('base64') : b, { binary: !base64 });
+      ws.on('close', () => controller.abort());
+      ws.on('error', () => ws.terminate());
+      void (async () => {
+        send(Buffer.alloc(0));
+        try {
+          for await (const chunk of streamer.stream) {
+            if (ws.readyState !== ws.OPEN) break;
+            send(chunk);
+            while (ws.bufferedAmount > 4 * 1024 * 1024 && ws.readyState === ws.OPEN) await new Promise((r) => setTimeout(r, 10));
+          }
+        } finally {
+          if (ws.readyState === ws.OPEN) ws.close(1000);
+        }
+      })().catch(() => ws.terminate());
     });
   }
 }
