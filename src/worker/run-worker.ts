@@ -40,6 +40,7 @@ export class RunWorker {
   readonly #running = new Map<string, AbortController>();
   /** What exec/attach sessions need of the runs this worker holds. */
   readonly #held = new Map<string, HeldRun>();
+  readonly #heldSoon = new Map<string, Promise<HeldRun | undefined>>();
   #hub: SessionHub | undefined;
   /** Process group of the step each held run is running. */
   readonly #pids = new Map<string, number>();
@@ -100,8 +101,11 @@ export class RunWorker {
       this.#stop(msg.uid, msg.reason, msg.gracePeriodSeconds);
       return;
     }
-    const held = this.#held.get(msg.request.uid);
-    if (held && this.#hub) serveSession(this.#hub, msg.request, held).catch(() => undefined);
+    const { request } = msg;
+    void (async () => {
+      const held = this.#held.get(request.uid) ?? (await this.#heldSoon.get(request.uid));
+      if (held && this.#hub) await serveSession(this.#hub, request, held);
+    })().catch(() => undefined);
   }
 
   /** Stops a run this worker holds: SIGTERM now (the executor), SIGKILL after the grace. */
@@ -122,6 +126,19 @@ export class RunWorker {
   }
 
   async #process(job: Job<RunJobData>): Promise<void> {
+    const { uid } = job.data;
+    // Sessions for a run this worker is starting wait for it instead of going unanswered.
+    let resolveHeld: (h: HeldRun | undefined) => void = () => undefined;
+    this.#heldSoon.set(uid, new Promise((r) => (resolveHeld = r)));
+    try {
+      await this.#start(job, resolveHeld);
+    } finally {
+      resolveHeld(undefined);
+      this.#heldSoon.delete(uid);
+    }
+  }
+
+  async #start(job: Job<RunJobData>, resolveHeld: (h: HeldRun) => void): Promise<void> {
     const { member, uid } = job.data;
     // One write starts the attempt and its first step; what it saw decides the rest.
     let seen: { deleting: boolean; attempt: number; lost?: string; maxAttempts: number } | undefined;
@@ -151,10 +168,11 @@ export class RunWorker {
       await this.#finish(member, uid, 'Failed', 'WorkerLost', lost);
       return;
     }
-    await this.#runAttempt(member, uid, started, attempt, maxAttempts);
+    await this.#runAttempt(member, uid, started, attempt, maxAttempts, resolveHeld);
   }
 
-  async #runAttempt(member: string, uid: string, run: WorkflowRun, attempt: number, maxAttempts: number): Promise<void> {
+  async #runAttempt(member: string, uid: string, run: WorkflowRun, attempt: number, maxAttempts: number,
+    resolveHeld: (h: HeldRun) => void): Promise<void> {
     const controller = new AbortController();
     this.#running.set(uid, controller);
     const timeout = run.spec.timeoutSeconds
@@ -163,6 +181,7 @@ export class RunWorker {
     const workspace = await createWorkspace(this.opts.workspaceDir, uid);
     const held: HeldRun = { workspace, env: runEnv(run, attempt, workspace), signal: controller.signal };
     this.#held.set(uid, held);
+    resolveHeld(held);
     try {
       const result = await runAttempt({
         records: this.records, logs: this.logs, member, run, attempt, workspace, held,

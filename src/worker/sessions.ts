@@ -25,6 +25,8 @@ export interface HeldRun {
   step?: StepIO;
 }
 
+const STEP_WAIT_MS = 5000;
+
 interface Handlers {
   stdin?: (d: Buffer) => void;
   stdinClose?: () => void;
@@ -65,7 +67,13 @@ export async function serveSession(hub: SessionHub, req: SessionRequest, held: H
     },
   };
   wire.send(Frame.ready);
-  if (req.action === 'attach') attach(req, held, wire, handlers);
+  if (req.action === 'attach') {
+    // Between two steps (the next is marked Running before its process starts) wait for it.
+    for (let waited = 0; !held.step && waited < STEP_WAIT_MS && !held.signal.aborted; waited += 20) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    attach(req, held, wire, handlers);
+  }
   else if (req.tty) execTTY(req, held, wire, handlers);
   else void execPipes(req, held, wire, handlers);
 }

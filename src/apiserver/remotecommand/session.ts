@@ -155,8 +155,9 @@ export class WebSocketSession implements StreamSession {
     if (this.#finished) return;
     this.#finished = true;
     const failed = status.status === 'Failure';
-    const body = this.#version >= 4 ? JSON.stringify(status) : failed ? ('message' in status ? status.message ?? '' : '') : '';
-    this.#send(Channel.error, Buffer.from(body));
+    // v4/v5 always send the Status; older protocols send only an error's text (kubelet v1WriteStatusFunc).
+    if (this.#version >= 4) this.#send(Channel.error, Buffer.from(JSON.stringify(status)));
+    else if (failed) this.#send(Channel.error, Buffer.from('message' in status ? status.message ?? '' : ''));
     this.#ws.close(1000);
   }
 }

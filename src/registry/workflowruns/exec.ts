@@ -26,7 +26,9 @@ export function exitStatus(exit: SessionExit, command: string[]): Parameters<Str
   const code = exit.exitCode ?? 1;
   return {
     metadata: {}, status: 'Failure',
-    message: `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`,
+    message: command.length > 0
+      ? `command terminated with non-zero exit code: error executing command [${command.join(' ')}], exit code ${code}`
+      : `command terminated with non-zero exit code: exit code ${code}`,
     reason: 'NonZeroExitCode', details: { causes: [{ reason: 'ExitCode', message: String(code) }] },
   } as Parameters<StreamSession['finish']>[0];
 }
