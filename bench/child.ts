@@ -8,7 +8,8 @@ import { connectRedis, startApiServer, type Running } from '../src/cli/component
 import { RunWorker } from '../src/worker/run-worker.js';
 import { monoMs, sleep } from './clock.js';
 import { CHILD_ENV_VAR, type ChildCommand, type ChildEnv, type ChildReply, type ChildRequest } from './protocol.js';
-import { koaGetServer, koaListServer, rawWatchServer } from './raw-servers.js';
+import { koaGetServer, koaListServer, type RawServer, rawWatchServer } from './raw-servers.js';
+import { rawEchoServer, rawStreamServer } from './raw-streams.js';
 
 const env = JSON.parse(process.env[CHILD_ENV_VAR] ?? '{}') as ChildEnv;
 const redisSettings = { url: env.redisUrl, prefix: env.prefix, changeHistory: 100_000 };
@@ -28,12 +29,15 @@ async function startApi(): Promise<{ port: number }> {
   return { port: typeof address === 'object' && address ? address.port : 0 };
 }
 
-async function startOurWorker(concurrency: number): Promise<void> {
+/** Log output a step may write unless the command asks for more (the CLI's default is 16 MiB). */
+const DEFAULT_LOG_LIMIT_BYTES = 1024 * 1024;
+
+async function startOurWorker(concurrency: number, logLimitBytes: number): Promise<void> {
   const redis = connectRedis(env.redisUrl);
   const worker = new RunWorker({
     redis, prefix: env.prefix, changeHistory: redisSettings.changeHistory, concurrency,
     workspaceDir: env.workspaceDir, lockDurationMs: 30_000, stalledIntervalMs: 15_000, killGraceMs: 2000,
-    logLimitBytes: 1024 * 1024, onStepStarted: (uid) => starts.push([uid, monoMs()]),
+    logLimitBytes, onStepStarted: (uid) => starts.push([uid, monoMs()]),
   });
   await worker.start();
   parts.push({ stop: async () => (await worker.close(), redis.disconnect()) });
@@ -50,7 +54,7 @@ async function startRawWorker(queue: string, prefix: string, concurrency: number
 async function execute(c: ChildCommand): Promise<unknown> {
   switch (c.cmd) {
     case 'apiserver': return startApi();
-    case 'worker': return startOurWorker(c.concurrency).then(() => ({}));
+    case 'worker': return startOurWorker(c.concurrency, c.logLimitBytes ?? DEFAULT_LOG_LIMIT_BYTES).then(() => ({}));
     case 'raw-worker': return startRawWorker(c.queue, c.prefix, c.concurrency).then(() => ({}));
     case 'koa-get': {
       const s = await koaGetServer(tls, c.body);
@@ -69,11 +73,18 @@ async function execute(c: ChildCommand): Promise<unknown> {
       broadcast = s.broadcast;
       return { port: s.port };
     }
+    case 'raw-stream': return keep(await rawStreamServer(tls, c));
+    case 'raw-echo': return keep(await rawEchoServer(tls));
     case 'broadcast': return { receivers: broadcast?.(c.line) ?? 0 };
     case 'gc': return collectGarbage();
     case 'starts': return { starts: starts.splice(0) };
     case 'stop': return stopAll();
   }
+}
+
+function keep(s: RawServer): { port: number } {
+  parts.push({ stop: s.close });
+  return { port: s.port };
 }
 
 async function collectGarbage(): Promise<Record<string, never>> {

@@ -10,3 +10,16 @@ export function monoMs(): number {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
+
+/**
+ * A wall clock (ms since the epoch, as `date +%s%N` sees it) with sub-millisecond resolution:
+ * performance.now() anchored to the moment Date.now() ticks (busy-waits up to 1 ms). Good for
+ * seconds: the anchor does not follow later adjustments of the system time.
+ */
+export function wallClock(): () => number {
+  const start = Date.now();
+  let tick = Date.now();
+  while (tick === start) tick = Date.now();
+  const offset = tick - performance.now();
+  return () => offset + performance.now();
+}

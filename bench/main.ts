@@ -7,13 +7,16 @@ import { BenchContext, type Scenario } from './context.js';
 import { type BenchOptions, parseOptions, type ScenarioName, USAGE } from './options.js';
 import { failed, formatTable, type Row } from './report.js';
 import { createScenario } from './scenarios/create.js';
+import { execScenario } from './scenarios/exec.js';
 import { getScenario } from './scenarios/get.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { listScenario } from './scenarios/list.js';
+import { logScenario } from './scenarios/log.js';
 import { watchScenario } from './scenarios/watch.js';
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   create: createScenario, get: getScenario, latency: latencyScenario, watch: watchScenario, list: listScenario,
+  log: logScenario, exec: execScenario,
 };
 
 function log(message: string): void {

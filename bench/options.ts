@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 
 /** The scenarios, in the order they run. */
-export const SCENARIOS = ['create', 'get', 'latency', 'watch', 'list'] as const;
+export const SCENARIOS = ['create', 'get', 'latency', 'watch', 'list', 'log', 'exec'] as const;
 /** One scenario's name, as `--only` takes it. */
 export type ScenarioName = (typeof SCENARIOS)[number];
 
@@ -23,6 +23,17 @@ export interface Sizes {
   watchChanges: number;
   listRuns: number;
   listRepetitions: number;
+  /** Bytes of step output each log throughput repetition streams. */
+  logBytes: number;
+  logRepetitions: number;
+  /** Lines of the line-latency step, one every `logLineIntervalMs`. */
+  logLines: number;
+  logLineIntervalMs: number;
+  /** exec echo round trips measured on one session, after `execWarmup` unmeasured ones. */
+  execRoundTrips: number;
+  execWarmup: number;
+  /** Sessions opened one after another to time open → first echo. */
+  execSessions: number;
 }
 
 const FULL: Sizes = {
@@ -31,6 +42,8 @@ const FULL: Sizes = {
   latencyRuns: 2000, latencyRate: 500, latencyLowRuns: 250, latencyLowRate: 50, workerConcurrency: 100,
   watchCounts: [1000, 10_000], watchChanges: 3,
   listRuns: 10_000, listRepetitions: 5,
+  logBytes: 200_000_000, logRepetitions: 3, logLines: 300, logLineIntervalMs: 10,
+  execRoundTrips: 500, execWarmup: 20, execSessions: 10,
 };
 
 const QUICK: Sizes = {
@@ -39,6 +52,8 @@ const QUICK: Sizes = {
   latencyRuns: 500, latencyRate: 500, latencyLowRuns: 100, latencyLowRate: 50, workerConcurrency: 100,
   watchCounts: [1000], watchChanges: 2,
   listRuns: 2000, listRepetitions: 3,
+  logBytes: 50_000_000, logRepetitions: 1, logLines: 100, logLineIntervalMs: 10,
+  execRoundTrips: 200, execWarmup: 10, execSessions: 3,
 };
 
 /** The parsed command line. */
@@ -55,7 +70,7 @@ export interface BenchOptions {
 
 /** The help text. */
 export const USAGE = `usage: node dist/bench/main.js [--quick] [--only ${SCENARIOS.join(',')}] [--out FILE] [--aof] [--profile DIR]
-  --quick        a shorter run (fewer requests, no 10,000-watcher fan-out)
+  --quick        a shorter run (fewer requests, no 10,000-watcher fan-out, 50 MB of log)
   --only LIST    comma-separated scenarios to run (default: all)
   --out FILE     where to write the JSON results (default: bench-results.json)
   --aof          run Redis with appendonly yes / appendfsync everysec (default: no persistence)

@@ -19,11 +19,13 @@ export const CHILD_ENV_VAR = 'KA_BENCH_CHILD';
 /** Commands a child executes; each answers with the matching {@link ChildResults} entry. */
 export type ChildCommand =
   | { cmd: 'apiserver' }
-  | { cmd: 'worker'; concurrency: number }
+  | { cmd: 'worker'; concurrency: number; logLimitBytes?: number }
   | { cmd: 'raw-worker'; queue: string; prefix: string; concurrency: number }
   | { cmd: 'koa-get'; body: string }
   | { cmd: 'koa-list' }
   | { cmd: 'raw-watch' }
+  | { cmd: 'raw-stream'; bytes: number; script: string }
+  | { cmd: 'raw-echo' }
   | { cmd: 'broadcast'; line: string }
   | { cmd: 'gc' }
   | { cmd: 'starts' }
@@ -37,6 +39,8 @@ export interface ChildResults {
   'koa-get': { port: number };
   'koa-list': { port: number };
   'raw-watch': { port: number };
+  'raw-stream': { port: number };
+  'raw-echo': { port: number };
   broadcast: { receivers: number };
   gc: Record<string, never>;
   /** Step starts of our worker (by run uid) and processor starts of the raw worker (by job id), in monoMs. */

@@ -22,7 +22,8 @@ export interface RawServer {
   close(): Promise<void>;
 }
 
-async function serve(tls: Tls, handler: Parameters<typeof https.createServer>[1]): Promise<{ server: https.Server; raw: RawServer }> {
+/** Listens on a loopback port with `handler`, no timeouts; `raw.close` also ends open connections. */
+export async function serve(tls: Tls, handler: Parameters<typeof https.createServer>[1]): Promise<{ server: https.Server; raw: RawServer }> {
   const server = https.createServer({ cert: tls.cert, key: tls.key }, handler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;

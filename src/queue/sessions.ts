@@ -64,9 +64,9 @@ export class SessionHub {
   }
 
   /** Resolves once subscribed, with the function that unsubscribes. */
-  async listen(channel: string, onFrame: (type: number, data: Buffer) => void): Promise<() => void> {
+  async listen(channel: string, onFrame: (type: number, data: Buffer, whole: Buffer) => void): Promise<() => void> {
     this.#handlers.set(channel, (m) => {
-      if (m.length > 0) onFrame(m[0] ?? -1, m.subarray(1));
+      if (m.length > 0) onFrame(m[0] ?? -1, m.subarray(1), m);
     });
     await this.#sub.subscribe(channel);
     return () => {

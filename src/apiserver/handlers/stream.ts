@@ -1,8 +1,21 @@
 // GET of a streaming subresource (responsewriters StreamObject): errors are decided before the
 // first byte; then the body is written as it comes, honouring back-pressure, until the stream
 // ends or the client goes away.
-import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
 import type { HandlerArgs, StreamGetter } from './types.js';
+
+/** Resolves when `res` drained or closed, leaving no listener behind. */
+function drainOrClose(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
 
 export async function handleStream(a: HandlerArgs, getter: StreamGetter): Promise<void> {
   const streamer = await getter.getStream(a.req, a.info.name, a.query);
@@ -15,9 +28,7 @@ export async function handleStream(a: HandlerArgs, getter: StreamGetter): Promis
   try {
     for await (const chunk of streamer.stream) {
       if (res.destroyed || a.req.signal.aborted) break;
-      if (!res.write(chunk)) {
-        await Promise.race([once(res, 'drain'), once(res, 'close')]);
-      }
+      if (!res.write(chunk)) await drainOrClose(res);
     }
   } finally {
     if (!res.writableEnded) res.end();

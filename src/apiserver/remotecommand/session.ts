@@ -42,6 +42,11 @@ export interface StreamSession {
   onClose(cb: () => void): void;
   stdout(data: Buffer): void;
   stderr(data: Buffer): void;
+  /**
+   * Sends a frame whose first byte is already its channel (1 stdout, 2 stderr), without a
+   * copy where the protocol allows.
+   */
+  frame(data: Buffer): void;
   /** Bytes queued for the client but not sent yet (slow client). */
   readonly buffered: number;
   /** Sends the final Status (v4/v5; its message for older protocols) and closes. */
@@ -146,6 +151,11 @@ export class WebSocketSession implements StreamSession {
   }
   stderr(data: Buffer): void {
     this.#send(this.tty ? Channel.stdout : Channel.stderr, data);
+  }
+  frame(data: Buffer): void {
+    const channel = data[0] ?? Channel.stdout;
+    if (this.#base64 || (this.tty && channel === Channel.stderr)) this.#send(this.tty ? Channel.stdout : channel, data.subarray(1));
+    else if (this.#ws.readyState === this.#ws.OPEN) this.#ws.send(data);
   }
   get buffered(): number {
     return this.#ws.bufferedAmount;

@@ -57,13 +57,12 @@ function relay(hub: SessionHub, queue: RunQueue, request: SessionRequest, sessio
   session.onStdinEnd(() => send(frame(Frame.stdinClose)));
   session.onResize((s) => send(frame(Frame.resize, JSON.stringify(s))));
   session.onClose(() => end());
-  const onFrame = (type: number, data: Buffer): void => {
+  const onFrame = (type: number, data: Buffer, whole: Buffer): void => {
     if (type === Frame.ready) {
       ready = true;
       clearTimeout(timer);
       for (const b of pending.splice(0)) hub.send(toWorker, b);
-    } else if (type === Frame.stdout) session.stdout(data);
-    else if (type === Frame.stderr) session.stderr(data);
+    } else if (type === Frame.stdout || type === Frame.stderr) session.frame(whole);
     else if (type === Frame.exit) end(exitStatus(JSON.parse(data.toString()) as SessionExit, request.command));
     if (session.buffered > MAX_BUFFERED) end(exitStatus({ exitCode: null, error: 'the client does not read its output' }, request.command));
   };
