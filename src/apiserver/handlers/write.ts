@@ -6,7 +6,7 @@ import {
 import { decodeObject, parseBody, readBody } from '../http/body.js';
 import { parseWriteOptions } from '../http/options.js';
 import { encodeObject, negotiate, setWarnings, writeJSON } from '../http/respond.js';
-import { parseMediaType } from '../negotiation.js';
+import { type OutputTarget, parseMediaType } from '../negotiation.js';
 import { isCreater, isUpdater } from '../rest.js';
 import type { KubeObject } from '../types.js';
 import { includeObject } from './read.js';
@@ -23,25 +23,28 @@ function respond(a: HandlerArgs, code: number, entity: Parameters<typeof encodeO
   writeJSON(a.ctx, code, encodeObject(entity, target, a.install.table, includeObject(a.query, target)));
 }
 
-export async function handleCreate(a: HandlerArgs): Promise<void> {
-  const { storage, descriptor } = a.install;
-  if (!isCreater(storage)) throw newMethodNotSupported(gr(a), 'create');
+/** The negotiated output, the write options and the decoded body object of a POST or PUT. */
+async function readObject(a: HandlerArgs, kind: 'CreateOptions' | 'UpdateOptions'): Promise<{ target: OutputTarget; obj: KubeObject }> {
+  const { descriptor } = a.install;
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
-  const opts = parseWriteOptions(a.query, 'CreateOptions');
+  const opts = parseWriteOptions(a.query, kind);
   const body = await readBody(a.ctx);
   const obj = decodeObject(parseBody(a.ctx, body, OBJECT_TYPES, descriptor.kind), descriptor, opts.fieldValidation, a.req.warnings);
   a.req.dryRun = opts.dryRun;
-  const created = await storage.create(a.req, obj);
-  respond(a, 201, created, target);
+  return { target, obj };
+}
+
+export async function handleCreate(a: HandlerArgs): Promise<void> {
+  const { storage } = a.install;
+  if (!isCreater(storage)) throw newMethodNotSupported(gr(a), 'create');
+  const { target, obj } = await readObject(a, 'CreateOptions');
+  respond(a, 201, await storage.create(a.req, obj), target);
 }
 
 export async function handleUpdate(a: HandlerArgs): Promise<void> {
-  const { storage, descriptor } = a.install;
+  const { storage } = a.install;
   if (!isUpdater(storage)) throw newMethodNotSupported(gr(a), 'update');
-  const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
-  const opts = parseWriteOptions(a.query, 'UpdateOptions');
-  const body = await readBody(a.ctx);
-  const obj = decodeObject(parseBody(a.ctx, body, OBJECT_TYPES, descriptor.kind), descriptor, opts.fieldValidation, a.req.warnings);
+  const { target, obj } = await readObject(a, 'UpdateOptions');
   const meta = obj.metadata ?? {};
   if (meta.name !== undefined && meta.name !== a.info.name) {
     throw newBadRequest(`the name of the object (${meta.name}) does not match the name on the URL (${a.info.name})`);
@@ -49,9 +52,7 @@ export async function handleUpdate(a: HandlerArgs): Promise<void> {
   if (meta.namespace && meta.namespace !== a.info.namespace) {
     throw newBadRequest('the namespace of the provided object does not match the namespace sent on the request');
   }
-  a.req.dryRun = opts.dryRun;
-  const updated = await storage.update(a.req, a.info.name, () => obj);
-  respond(a, 200, updated, target);
+  respond(a, 200, await storage.update(a.req, a.info.name, () => obj), target);
 }
 
 /** Applies a patch document of `type` to `current`. */
