@@ -10,6 +10,9 @@ RUN npm ci && npm run build && npm prune --omit=dev
 # Runtime stage: only the compiled output and production dependencies, as a non-root user.
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# tini runs as PID 1: it forwards signals to node and reaps the zombies that step processes
+# (the worker's children and their orphans) leave behind.
+RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
@@ -19,4 +22,4 @@ RUN install -d -o 65532 -g 65532 /var/lib/kube-actions
 WORKDIR /var/lib/kube-actions
 USER 65532:65532
 EXPOSE 8443
-ENTRYPOINT ["node","/app/dist/src/cli/main.js"]
+ENTRYPOINT ["/usr/bin/tini","--","node","/app/dist/src/cli/main.js"]

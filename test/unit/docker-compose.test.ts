@@ -8,6 +8,8 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { parse } from 'yaml';
 import { generateCA, issueCertificate } from '../../src/cli/certs.js';
+import { acceptedFlags, flagsIn } from '../helpers/cli-flags.js';
+import { repoRoot } from '../helpers/repo-root.js';
 
 interface Healthcheck {
   test: string[];
@@ -22,16 +24,6 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: Healthcheck;
-}
-
-/** The repository root: the nearest directory above the working directory holding kube-actions' package.json. */
-function repoRoot(): string {
-  for (let dir = process.cwd(); ; dir = path.dirname(dir)) {
-    const pkg = path.join(dir, 'package.json');
-    const name = existsSync(pkg) ? (JSON.parse(readFileSync(pkg, 'utf8')) as { name?: string }).name : undefined;
-    if (name === 'kube-actions') return dir;
-    if (path.dirname(dir) === dir) throw new Error('run the tests from inside the kube-actions repository');
-  }
 }
 
 const root = repoRoot();
@@ -77,6 +69,15 @@ describe('docker-compose.yml', () => {
       assert.equal(svc.command?.[0], name);
       assert.equal(flag(svc.command, '--redis-url'), 'redis://redis:6379');
       assert.deepEqual(svc.depends_on, { redis: { condition: 'service_healthy' } });
+    });
+  }
+
+  for (const name of ['apiserver', 'worker']) {
+    it(`passes the ${name} only flags \`kube-actions ${name}\` accepts`, () => {
+      const command = service(name).command ?? [];
+      const accepted = acceptedFlags(root, pkg.bin['kube-actions'] ?? '', name);
+      assert.ok(flagsIn(command).length > 0);
+      for (const f of flagsIn(command)) assert.ok(accepted.has(f), `${name} accepts ${f}`);
     });
   }
 
@@ -130,12 +131,16 @@ describe('Dockerfile', () => {
     assert.doesNotMatch(runtime, /^COPY (?!--from=build)/m);
   });
 
-  it("has an ENTRYPOINT that runs package.json's bin.kube-actions", () => {
+  it("has an ENTRYPOINT that runs package.json's bin.kube-actions under tini, installed in the runtime stage", () => {
     const line = dockerfile.split('\n').filter((l) => l.startsWith('ENTRYPOINT ')).at(-1) ?? '';
     const entrypoint = JSON.parse(line.slice('ENTRYPOINT '.length)) as string[];
     const bin = pkg.bin['kube-actions'];
     assert.ok(bin !== undefined);
-    assert.deepEqual(entrypoint, ['node', path.posix.join('/app', bin)]);
+    assert.ok(existsSync(path.join(root, bin)), `${bin} is what the build makes`);
+    assert.deepEqual(entrypoint, ['/usr/bin/tini', '--', 'node', path.posix.join('/app', bin)]);
+    const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    // Debian's tini package installs /usr/bin/tini.
+    assert.match(runtime, /^RUN apt-get update && apt-get install -y --no-install-recommends tini && rm -rf \/var\/lib\/apt\/lists\/\*$/m);
   });
 });
 
