@@ -16,10 +16,12 @@ import type { ResourceInstall, WatchSettings } from './handlers/types.js';
 import { healthRoutes, type HealthCheck } from './health.js';
 import { writeError } from './http/respond.js';
 import { Installer } from './installer.js';
+import { ApiServerMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 import { discoveryRoutes, openAPIRoutes } from './nonresource.js';
 import { OpenAPI } from './openapi.js';
 import { UpgradeHandler } from './remotecommand/upgrade.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
+import { observeRequests, observeUpgrades, type RequestLogMode } from './request-observer.js';
 import type { RequestContext } from './rest.js';
 import type { UserInfo } from './types.js';
 
@@ -31,6 +33,17 @@ export interface ServerOptions {
   checks: HealthCheck[];
   watch: WatchSettings;
   version: Record<string, string>;
+  /** Which requests are logged at info level (default `notable`). */
+  requestLog?: RequestLogMode;
+}
+
+/** What buildApp makes: the app, the upgrade handler, and the metrics both count into. */
+export interface BuiltApp {
+  app: Koa;
+  upgrade: UpgradeHandler;
+  metrics: ApiServerMetrics;
+  /** Counts and logs an upgrade request; called before `upgrade` handles it. */
+  observeUpgrade: (req: IncomingMessage, socket: Duplex) => void;
 }
 
 export interface ServerState {
@@ -39,10 +52,12 @@ export interface ServerState {
 }
 
 /** The koa app for requests, and the handler of websocket upgrades (exec, attach). */
-export function buildApp(o: ServerOptions): { app: Koa; upgrade: UpgradeHandler } {
+export function buildApp(o: ServerOptions): BuiltApp {
   const app = new Koa();
   const installer = new Installer(o.resources, o.watch);
   const upgrade = new UpgradeHandler(installer, o.authenticator, o.authorizer);
+  const metrics = new ApiServerMetrics(o.resources);
+  const requestLog = o.requestLog ?? 'notable';
   const descriptors = o.resources.map((r) => r.descriptor);
   const router = new Router();
   healthRoutes(router, o.checks);
@@ -52,11 +67,15 @@ export function buildApp(o: ServerOptions): { app: Koa; upgrade: UpgradeHandler 
     ctx.type = 'application/json';
     ctx.body = JSON.stringify(o.version);
   });
+  router.get('/metrics', async (ctx) => {
+    ctx.set('Content-Type', METRICS_CONTENT_TYPE);
+    ctx.body = await metrics.render();
+  });
   const routes = router.routes();
 
   app.use(errorExit(o.logger));
   app.use(requestInfo);
-  app.use(requestLog(o.logger));
+  app.use(observeRequests(metrics, o.logger, requestLog));
   app.use(authenticate(o.authenticator));
   app.use(authorize(o.authorizer));
   app.use(async (ctx, next) => {
@@ -87,7 +106,7 @@ export function buildApp(o: ServerOptions): { app: Koa; upgrade: UpgradeHandler 
     }
     throw newGenericNotFound();
   });
-  return { app, upgrade };
+  return { app, upgrade, metrics, observeUpgrade: observeUpgrades(metrics, o.logger, requestLog) };
 }
 
 /** The one error exit: every failure becomes a Status; after headers went out, only close. */
@@ -115,24 +134,6 @@ async function requestInfo(ctx: Context, next: Next): Promise<void> {
   await next();
 }
 
-function requestLog(logger: Logger) {
-  return async (ctx: Context, next: Next): Promise<void> => {
-    const start = performance.now();
-    if (!logger.isLevelEnabled('debug')) return next();
-    try {
-      await next();
-    } finally {
-      const info = ctx.state.info as RequestInfo;
-      const user = ctx.state.user as UserInfo | undefined;
-      logger.debug({
-        user: user?.name, verb: info.verb, resource: info.resource, subresource: info.subresource || undefined,
-        namespace: info.namespace || undefined, name: info.name || undefined, code: ctx.status,
-        latencyMs: Math.round((performance.now() - start) * 100) / 100, auditID: ctx.get('Audit-ID') || undefined,
-      }, `${ctx.method} ${ctx.path}`);
-    }
-  };
-}
-
 function authenticate(authn: Authenticator) {
   return async (ctx: Context, next: Next): Promise<void> => {
     ctx.state.user = await authn.authenticate(ctx.req, ctx.state.info as RequestInfo);
@@ -155,9 +156,12 @@ export interface ListenOptions {
 }
 
 /** Serves the app over HTTPS; streams are never cut by Node's own timeouts. */
-export async function listen(built: { app: Koa; upgrade: UpgradeHandler }, o: ListenOptions): Promise<https.Server> {
+export async function listen(built: BuiltApp, o: ListenOptions): Promise<https.Server> {
   const server = https.createServer({ cert: o.cert, key: o.key, requestCert: true, rejectUnauthorized: false }, built.app.callback());
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => built.upgrade.handle(req, socket, head));
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    built.observeUpgrade(req, socket);
+    built.upgrade.handle(req, socket, head);
+  });
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 0;
   server.timeout = 0;

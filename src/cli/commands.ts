@@ -4,6 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
+import { type AuthFlags, authSettingsFromFlags } from '../apiserver/auth/options.js';
+import type { RequestLogMode } from '../apiserver/request-observer.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { ensureServingCertificate } from './certs.js';
 import { type ApiServerSettings, type Running, type WorkerSettings, startApiServer, startWorker } from './components.js';
@@ -16,7 +18,7 @@ interface CommonOpts {
   changeHistory: number;
   logLevel: string;
 }
-interface ApiOpts extends CommonOpts {
+interface ApiOpts extends CommonOpts, AuthFlags {
   securePort: number;
   bindAddress: string;
   tlsCertFile?: string;
@@ -25,6 +27,7 @@ interface ApiOpts extends CommonOpts {
   tokenAuthFile?: string;
   watchBookmarkInterval: number;
   minRequestTimeout: number;
+  requestLog: RequestLogMode;
 }
 interface WorkerOpts extends CommonOpts {
   concurrency: number;
@@ -77,11 +80,13 @@ async function tlsMaterial(o: ApiOpts, certDir: string): Promise<{ cert: string;
   });
 }
 
-function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map<string, UserInfo>, port: number, host: string): ApiServerSettings {
+/** `inCluster`: whether the pod's service account may stand in for a missing kubeconfig (not in dev mode). */
+function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map<string, UserInfo>, port: number, host: string, inCluster: boolean): ApiServerSettings {
   return {
-    port, host, cert: tls.cert, key: tls.key, tokens,
+    port, host, cert: tls.cert, key: tls.key, tokens, auth: authSettingsFromFlags(o, inCluster),
     bookmarkIntervalMs: o.watchBookmarkInterval * 1000,
     minRequestTimeoutSeconds: o.minRequestTimeout,
+    requestLog: o.requestLog,
   };
 }
 
@@ -129,7 +134,7 @@ async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[])
   tokens.set(token, { name: 'kube-actions-admin', groups: ['system:masters'] });
   const host = cmd.getOptionValueSource('bindAddress') === 'default' ? '127.0.0.1' : o.bindAddress;
   const port = o.port ?? o.securePort;
-  const api = await startApiServer(redis, apiSettings(o, tls, tokens, port, host), log);
+  const api = await startApiServer(redis, apiSettings(o, tls, tokens, port, host, false), log);
   parts.push(api);
   parts.push(await startWorker(redis, workerSettings(o, o.workspaceDir ?? join(dataDir, 'workspaces'))));
   const kubeconfig = join(dataDir, 'kubeconfig');
@@ -145,7 +150,7 @@ export async function runApiServer(o: ApiOpts): Promise<void> {
     const tls = await tlsMaterial(o, resolve(o.certDir));
     const tokens = o.tokenAuthFile ? await readTokenFile(o.tokenAuthFile) : new Map<string, UserInfo>();
     const redis = { url: o.redisUrl ?? '', prefix: o.redisPrefix, changeHistory: o.changeHistory };
-    const api = await startApiServer(redis, apiSettings(o, tls, tokens, o.securePort, o.bindAddress), log);
+    const api = await startApiServer(redis, apiSettings(o, tls, tokens, o.securePort, o.bindAddress, true), log);
     parts.push(api);
     const address = api.server.address();
     log.info({ port: typeof address === 'object' && address ? address.port : o.securePort }, 'apiserver serving');

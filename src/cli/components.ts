@@ -2,12 +2,15 @@
 import type https from 'node:https';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { TokenAuthenticator } from '../apiserver/auth/authn.js';
-import { GroupAuthorizer } from '../apiserver/auth/authz.js';
+import { type AuthSettings, buildDelegatedAuth, defaultAuthSettings } from '../apiserver/auth/delegating.js';
+import type { RequestLogMode } from '../apiserver/request-observer.js';
 import { buildApp, listen } from '../apiserver/server.js';
 import type { UserInfo } from '../apiserver/types.js';
+import { WorkerRegistry } from '../queue/worker-registry.js';
 import { WorkflowRunStorage } from '../registry/workflowruns/storage.js';
+import { startHeartbeat } from '../worker/heartbeat.js';
 import { RunWorker } from '../worker/run-worker.js';
+import { registerKubeActionsMetrics } from './metrics.js';
 import { VERSION_INFO } from './version.js';
 
 export interface RedisSettings {
@@ -32,8 +35,12 @@ export interface ApiServerSettings {
   cert: string;
   key: string;
   tokens: ReadonlyMap<string, UserInfo>;
+  /** Certificates, kube-apiserver delegation and the policy file; default: static tokens only. */
+  auth?: AuthSettings;
   bookmarkIntervalMs: number;
   minRequestTimeoutSeconds: number;
+  /** --request-log: which requests are logged at info level (default `notable`). */
+  requestLog?: RequestLogMode;
 }
 
 export interface Running {
@@ -45,18 +52,21 @@ export async function startApiServer(
   s: ApiServerSettings,
   logger: Logger,
 ): Promise<Running & { server: https.Server; storage: WorkflowRunStorage }> {
+  const auth = await buildDelegatedAuth(s.tokens, s.auth ?? defaultAuthSettings(), logger);
   const redis = connectRedis(redisSettings.url);
   const storage = new WorkflowRunStorage({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory });
   await storage.start();
   const app = buildApp({
     resources: [storage.install],
-    authenticator: new TokenAuthenticator(s.tokens),
-    authorizer: new GroupAuthorizer(),
+    authenticator: auth.authenticator,
+    authorizer: auth.authorizer,
     logger,
     checks: [{ name: 'redis', on: ['readyz'], check: async () => void (await redis.ping()) }],
     watch: { bookmarkIntervalMs: s.bookmarkIntervalMs, maxBufferedBytes: 16 * 1024 * 1024, minRequestTimeoutSeconds: s.minRequestTimeoutSeconds },
     version: VERSION_INFO,
+    requestLog: s.requestLog,
   });
+  const ownMetrics = registerKubeActionsMetrics({ metrics: app.metrics, storage, redis, prefix: redisSettings.prefix });
   const server = await listen(app, { port: s.port, host: s.host, cert: s.cert, key: s.key });
   return {
     server,
@@ -66,8 +76,10 @@ export async function startApiServer(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      ownMetrics.close();
       await storage.close();
       redis.disconnect();
+      auth.stop();
     },
   };
 }
@@ -85,9 +97,11 @@ export async function startWorker(redisSettings: RedisSettings, s: WorkerSetting
   const redis = connectRedis(redisSettings.url);
   const worker = new RunWorker({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory, ...s });
   await worker.start();
+  const heartbeat = await startHeartbeat(new WorkerRegistry(redis, redisSettings.prefix), worker);
   return {
     worker,
     stop: async () => {
+      await heartbeat.stop();
       await worker.close();
       redis.disconnect();
     },

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // kube-actions: `dev` (apiserver + worker + a private redis-server), `apiserver`, `worker`.
 import { Command, Option } from 'commander';
+import { addAuthFlags } from '../apiserver/auth/options.js';
+import { REQUEST_LOG_MODES } from '../apiserver/request-observer.js';
 import { runApiServer, runDev, runWorker } from './commands.js';
 
 const program = new Command()
@@ -19,7 +21,7 @@ function redisOptions(cmd: Command, required: boolean): Command {
 }
 
 function apiserverOptions(cmd: Command): Command {
-  return cmd
+  return addAuthFlags(cmd
     .addOption(new Option('--secure-port <port>', 'HTTPS port').default(8443).argParser(Number))
     .addOption(new Option('--bind-address <ip>', 'address to listen on (dev: 127.0.0.1 unless given)').default('0.0.0.0'))
     .option('--tls-cert-file <file>', 'serving certificate (PEM); default: self-signed, kept in --cert-dir')
@@ -27,7 +29,9 @@ function apiserverOptions(cmd: Command): Command {
     .option('--cert-dir <dir>', 'where the self-signed certificate is kept (dev: <data-dir>/certs)', 'apiserver.local.config/certificates')
     .option('--token-auth-file <file>', 'static bearer tokens, kube-apiserver CSV format: token,user,uid,"group1,group2"')
     .addOption(new Option('--watch-bookmark-interval <seconds>', 'seconds between BOOKMARK events').default(60).argParser(Number))
-    .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number));
+    .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number))
+    .addOption(new Option('--request-log <mode>', 'requests logged at info level: all; notable (mutating, failed or slower than 1s); none')
+      .choices(REQUEST_LOG_MODES).default('notable')));
 }
 
 function workerOptions(cmd: Command): Command {

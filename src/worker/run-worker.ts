@@ -61,6 +61,11 @@ export class RunWorker {
     this.#queue = new RunQueue({ redis: opts.redis, prefix: opts.prefix });
   }
 
+  /** Jobs this worker has taken and not finished yet. */
+  get busySlots(): number {
+    return this.#heldSoon.size;
+  }
+
   async start(): Promise<void> {
     this.#hub = new SessionHub(this.opts.redis, this.records.store.keys);
     const sub = (this.#subscriber = this.opts.redis.duplicate({ enableAutoPipelining: false }));

@@ -1,0 +1,40 @@
+// A worker's report of its slots (kubeactions_worker_slots / _busy_slots on every apiserver's
+// /metrics): written at start, every HEARTBEAT_INTERVAL_MS, and removed when the worker stops.
+import type { WorkerRegistry } from '../queue/worker-registry.js';
+
+/** How often a worker reports its slots. */
+export const HEARTBEAT_INTERVAL_MS = 2000;
+
+/** A report older than this means the worker is gone (it missed five reports). */
+export const HEARTBEAT_MAX_AGE_MS = 5 * HEARTBEAT_INTERVAL_MS;
+
+/** What a heartbeat reads of a worker. */
+export interface SlotSource {
+  readonly id: string;
+  readonly opts: { readonly concurrency: number };
+  readonly busySlots: number;
+}
+
+export interface Heartbeat {
+  /** Stops reporting and removes the worker's entry. */
+  stop(): Promise<void>;
+}
+
+/** Starts reporting `worker`'s slots to `registry`; resolves once the first report is written. */
+export async function startHeartbeat(registry: WorkerRegistry, worker: SlotSource, intervalMs = HEARTBEAT_INTERVAL_MS): Promise<Heartbeat> {
+  const report = (): Promise<void> => registry.report(worker.id, worker.opts.concurrency, worker.busySlots);
+  await report();
+  let busy = false;
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    report().catch(() => undefined).finally(() => (busy = false));
+  }, intervalMs);
+  timer.unref();
+  return {
+    stop: async () => {
+      clearInterval(timer);
+      await registry.remove(worker.id).catch(() => undefined);
+    },
+  };
+}
