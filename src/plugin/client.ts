@@ -4,6 +4,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type WebSocket from 'ws';
+import { connectionError } from './connection-error.js';
 import { statusErrorFrom } from './status-error.js';
 
 /** One request: query, JSON body, cancellation and Accept header. */
@@ -45,7 +46,8 @@ export class ApiClient {
 
   /**
    * Sends one request; resolves with the response when it is 2xx (the body unread), rejects
-   * with a StatusError for any other status, and with the transport's error otherwise.
+   * with a StatusError for any other status, with a ConnectionError when there is no answer,
+   * and with the abort error when `opts.signal` aborts.
    */
   async request(method: string, path: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
     const data = opts.body === undefined ? undefined : Buffer.from(JSON.stringify(opts.body));
@@ -62,7 +64,7 @@ export class ApiClient {
     const res = await new Promise<IncomingMessage>((resolve, reject) => {
       const send = url.protocol === 'http:' ? http.request : https.request;
       const req = send(url, { ...options, ...(opts.signal ? { signal: opts.signal } : {}) }, resolve);
-      req.on('error', reject);
+      req.on('error', (err) => reject(connectionError(url, err)));
       req.end(data);
     });
     const code = res.statusCode ?? 0;

@@ -1,5 +1,6 @@
 // How kubectl prints an error before exiting (kubectl pkg/cmd/util/helpers.go checkErr and
 // StandardErrorMessage), so the plugin's errors read like kubectl's.
+import { ConnectionError } from './connection-error.js';
 import { StatusError } from './status-error.js';
 
 /** An error that ends the command with `exitCode` after printing `message` (if not empty). */
@@ -28,24 +29,12 @@ function statusMessage(err: StatusError): string {
   return `Error from server: ${err.message}`;
 }
 
-function connectionMessage(err: NodeJS.ErrnoException & { address?: string; port?: number }): string | undefined {
-  if (err.code === 'ECONNREFUSED') {
-    const host = err.address && err.port ? `${err.address}:${err.port}` : 'the server';
-    return `The connection to the server ${host} was refused - did you specify the right host or port?`;
-  }
-  if (typeof err.code === 'string' && (err.syscall !== undefined || err.code.startsWith('ERR_TLS') || /CERT|SELF_SIGNED/.test(err.code))) {
-    return `Unable to connect to the server: ${err.message}`;
-  }
-  return undefined;
-}
-
 /** What to print to stderr for `err` and the exit code, as kubectl's CheckErr decides them. */
 export function describeError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof ExitError) return { message: err.message, exitCode: err.exitCode };
   if (err instanceof StatusError) return { message: statusMessage(err), exitCode: 1 };
   if (err instanceof Error) {
-    const connection = connectionMessage(err);
-    if (connection) return { message: connection, exitCode: 1 };
+    if (err instanceof ConnectionError) return { message: err.message, exitCode: 1 };
     return { message: err.message.startsWith('error: ') ? err.message : `error: ${err.message}`, exitCode: 1 };
   }
   return { message: `error: ${String(err)}`, exitCode: 1 };

@@ -29,9 +29,15 @@ export function parseManifest(text: string, source: string): KubeObject {
   return run;
 }
 
-/** Reads and parses the manifest at `file` (`-` = stdin). */
+/** Reads and parses the manifest at `file` (`-` = stdin); kubectl's error for a missing file. */
 export async function readManifest(file: string): Promise<KubeObject> {
-  const text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`the path "${file}" does not exist`);
+    throw err;
+  }
   return parseManifest(text, file === '-' ? 'STDIN' : file);
 }
 

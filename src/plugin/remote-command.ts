@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import type { Status } from '../apiserver/types.js';
 import type { ApiClient } from './client.js';
 import { readBody } from './client.js';
+import { connectionError } from './connection-error.js';
 import { ExitError } from './format-error.js';
 import { runPath } from './resource.js';
 import { statusErrorFrom } from './status-error.js';
@@ -13,6 +14,7 @@ import { statusErrorFrom } from './status-error.js';
 /** The only subprotocol offered, like kubectl ≥ 1.30 (v5 can half-close stdin). */
 export const STREAM_PROTOCOL_V5 = 'v5.channel.k8s.io';
 
+/** The first byte of each frame: which stream it carries (k8s.io/apimachinery remotecommand). */
 export const Channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
 const PING_INTERVAL_MS = 5000;
@@ -128,15 +130,17 @@ function start(ws: WebSocket, opts: RemoteCommandOptions): (() => void)[] {
 }
 
 /** Resolves with the close code; rejects with the server's StatusError when it does not upgrade. */
-function session(ws: WebSocket, opts: RemoteCommandOptions, cleanups: (() => void)[]): Promise<number> {
+function session(ws: WebSocket, url: URL, opts: RemoteCommandOptions, cleanups: (() => void)[]): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let refused = false;
-    ws.on('error', reject);
+    let open = false;
+    ws.on('error', (err: NodeJS.ErrnoException) => reject(open ? err : connectionError(url, err)));
     ws.once('unexpected-response', (req, res) => {
       refused = true;
       readBody(res).then((body) => reject(statusErrorFrom(res.statusCode ?? 0, body)), reject).finally(() => req.destroy());
     });
     ws.once('open', () => {
+      open = true;
       if (ws.protocol !== STREAM_PROTOCOL_V5) {
         reject(new Error(`the server did not accept the ${STREAM_PROTOCOL_V5} subprotocol (got ${JSON.stringify(ws.protocol)})`));
         ws.terminate();
@@ -163,7 +167,7 @@ export async function runRemoteCommand(client: ApiClient, namespace: string, nam
   demux(ws, opts, status);
   const cleanups: (() => void)[] = [];
   try {
-    const code = await session(ws, opts, cleanups);
+    const code = await session(ws, url, opts, cleanups);
     const text = Buffer.concat(status).toString('utf8');
     if (text) {
       try {

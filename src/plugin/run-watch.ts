@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Status } from '../apiserver/types.js';
 import { isFinished, type WorkflowRun } from '../apis/kubeactions/types.js';
 import type { ApiClient } from './client.js';
-import { runPath, collectionPath } from './resource.js';
+import { collectionPath, runPath } from './resource.js';
 import { hasReason, StatusError } from './status-error.js';
 
 /** A state of the run: the first is the GET (`ADDED`), `DELETED` is always the last. */

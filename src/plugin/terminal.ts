@@ -1,5 +1,6 @@
 // The local terminal for exec/attach -t: raw mode on stdin, and its size from stdout
 // (sent at the start and on every SIGWINCH), as kubectl's term.TTY does.
+import { spawnSync } from 'node:child_process';
 import type { TerminalSize, TerminalSizeSource } from './remote-command.js';
 
 /** The size of `out` when it is a terminal; what kubectl's `t.GetSize()` reads. */
@@ -20,11 +21,13 @@ export function terminalSizes(out: NodeJS.WriteStream): TerminalSizeSource {
 }
 
 /**
- * Puts `input` (a TTY) in raw mode so keys such as Ctrl-C reach the remote terminal; returns
- * the function that restores the previous mode.
+ * Puts `input` (a TTY) in raw mode so keys such as Ctrl-C reach the remote terminal, and turns
+ * output post-processing off as Go's term.MakeRaw does (libuv's raw mode keeps ONLCR, which
+ * would turn the remote terminal's bare line feeds into CR LF and break full-screen programs).
+ * Returns the function that restores the previous mode.
  */
-export function enterRawMode(input: NodeJS.ReadStream): () => void {
-  const wasRaw = input.isRaw;
+export function enterRawMode(input: NodeJS.ReadStream & { fd: number }): () => void {
   input.setRawMode(true);
-  return () => void input.setRawMode(wasRaw);
+  spawnSync('stty', ['-opost'], { stdio: [input.fd, 'ignore', 'ignore'] });
+  return () => void input.setRawMode(false);
 }

@@ -128,11 +128,29 @@ async function execPipes(req: SessionRequest, held: HeldRun, wire: Wire, h: Hand
   wire.exit(result.outcome === 'StartError' ? { exitCode: null, error: result.message } : { exitCode: result.exitCode });
 }
 
+/** How long a tty exec waits for the client's first size before starting at 80x24. */
+const FIRST_SIZE_WAIT_MS = 250;
+
 function execTTY(req: SessionRequest, held: HeldRun, wire: Wire, h: Handlers): void {
+  // Clients send the terminal size right after connecting: start the command with it.
+  const early: Buffer[] = [];
+  h.stdin = (d) => early.push(d);
+  const start = (cols: number, rows: number): void => {
+    clearTimeout(timer);
+    spawnTTY(req, held, wire, h, cols, rows, early);
+  };
+  const timer = setTimeout(() => start(80, 24), FIRST_SIZE_WAIT_MS);
+  h.resize = (w, hgt) => {
+    if (w > 0 && hgt > 0 && w < 10_000 && hgt < 10_000) start(w, hgt);
+  };
+  h.end = () => clearTimeout(timer);
+}
+
+function spawnTTY(req: SessionRequest, held: HeldRun, wire: Wire, h: Handlers, cols: number, rows: number, early: Buffer[]): void {
   const [file = '', ...args] = req.command;
   let term: pty.IPty;
   try {
-    term = pty.spawn(file, args, { name: 'xterm-256color', cols: 80, rows: 24, cwd: held.workspace, env: { TERM: 'xterm-256color', ...held.env } });
+    term = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: held.workspace, env: { TERM: 'xterm-256color', ...held.env } });
   } catch (err) {
     return wire.exit({ exitCode: null, error: err instanceof Error ? err.message : String(err) });
   }
@@ -143,6 +161,7 @@ function execTTY(req: SessionRequest, held: HeldRun, wire: Wire, h: Handlers): v
     held.signal.removeEventListener('abort', kill);
     wire.exit({ exitCode });
   });
+  for (const d of early.splice(0)) term.write(d.toString('utf8'));
   h.stdin = (d) => term.write(d.toString('utf8'));
   h.stdinClose = () => term.write('\x04');
   h.resize = (w, hgt) => {

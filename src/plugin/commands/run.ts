@@ -1,6 +1,5 @@
 // kubectl actions run -f FILE [--param k=v]… [--follow] [--wait] [--timeout D]
 import { type Command, Option } from 'commander';
-import type { KubeObject } from '../../apiserver/types.js';
 import type { WorkflowRun } from '../../apis/kubeactions/types.js';
 import { commandContext, deadline, withTimeout } from '../context.js';
 import { ExitError } from '../format-error.js';
@@ -34,7 +33,7 @@ async function run(flags: RunFlags, cmd: Command): Promise<void> {
   const signal = deadline(flags.timeout);
   const manifest = withParams(await readManifest(flags.filename), parseParams(flags.param ?? []));
   const namespace = manifestNamespace(manifest, ctx.namespace, ctx.explicitNamespace);
-  const created = await ctx.client.json<WorkflowRun>('POST', collectionPath(namespace), { body: manifest satisfies KubeObject });
+  const created = await ctx.client.json<WorkflowRun>('POST', collectionPath(namespace), { body: manifest });
   const name = created.metadata.name;
   process.stdout.write(flags.output === 'name' ? `${qualifiedName(name)}\n` : `${qualifiedName(name)} created\n`);
   if (!flags.follow && !flags.wait) return;
