@@ -22,7 +22,7 @@ async function startApi(): Promise<{ port: number }> {
   const api = await startApiServer(redisSettings, {
     port: 0, host: '127.0.0.1', cert: env.cert, key: env.key,
     tokens: new Map([[env.token, { name: 'bench', groups: ['system:masters'] }]]),
-    bookmarkIntervalMs: 60_000, minRequestTimeoutSeconds: 1800,
+    bookmarkIntervalMs: 60_000, minRequestTimeoutSeconds: 1800, requestTimeoutMs: 60_000,
   }, pino({ level: 'warn', base: undefined }));
   parts.push(api);
   const address = api.server.address();

@@ -20,6 +20,7 @@ import { ApiServerMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 import { discoveryRoutes, openAPIRoutes } from './nonresource.js';
 import { OpenAPI } from './openapi.js';
 import { UpgradeHandler } from './remotecommand/upgrade.js';
+import { requestTimeout } from './timeout.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { observeRequests, observeUpgrades, type RequestLogMode } from './request-observer.js';
 import type { RequestContext } from './rest.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   version: Record<string, string>;
   /** Which requests are logged at info level (default `notable`). */
   requestLog?: RequestLogMode;
+  /** When requests that are not long-running end with 504 (default 60 s). */
+  requestTimeoutMs?: number;
 }
 
 /** What buildApp makes: the app, the upgrade handler, and the metrics both count into. */
@@ -78,6 +81,7 @@ export function buildApp(o: ServerOptions): BuiltApp {
   app.use(observeRequests(metrics, o.logger, requestLog));
   app.use(authenticate(o.authenticator));
   app.use(authorize(o.authorizer));
+  app.use(requestTimeout(o.requestTimeoutMs ?? 60_000));
   app.use(async (ctx, next) => {
     const info = ctx.state.info as RequestInfo;
     if (!info.isResourceRequest) return routes(ctx as Parameters<typeof routes>[0], next);

@@ -27,6 +27,7 @@ interface ApiOpts extends CommonOpts, AuthFlags {
   tokenAuthFile?: string;
   watchBookmarkInterval: number;
   minRequestTimeout: number;
+  requestTimeout: number;
   requestLog: RequestLogMode;
 }
 interface WorkerOpts extends CommonOpts {
@@ -84,8 +85,10 @@ async function tlsMaterial(o: ApiOpts, certDir: string): Promise<{ cert: string;
 function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map<string, UserInfo>, port: number, host: string, inCluster: boolean): ApiServerSettings {
   return {
     port, host, cert: tls.cert, key: tls.key, tokens, auth: authSettingsFromFlags(o, inCluster),
+    ...(o.tlsCertFile && o.tlsPrivateKeyFile ? { certFiles: { certFile: o.tlsCertFile, keyFile: o.tlsPrivateKeyFile } } : {}),
     bookmarkIntervalMs: o.watchBookmarkInterval * 1000,
     minRequestTimeoutSeconds: o.minRequestTimeout,
+    requestTimeoutMs: o.requestTimeout,
     requestLog: o.requestLog,
   };
 }

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type AuthSettings, buildDelegatedAuth, defaultAuthSettings } from '../apiserver/auth/delegating.js';
 import type { RequestLogMode } from '../apiserver/request-observer.js';
+import { type CertFiles, reloadCertificates } from '../apiserver/cert-reloader.js';
 import { buildApp, listen } from '../apiserver/server.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { WorkerRegistry } from '../queue/worker-registry.js';
@@ -34,11 +35,15 @@ export interface ApiServerSettings {
   host: string;
   cert: string;
   key: string;
+  /** When given (--tls-cert-file/--tls-private-key-file), re-read as they change. */
+  certFiles?: CertFiles;
   tokens: ReadonlyMap<string, UserInfo>;
   /** Certificates, kube-apiserver delegation and the policy file; default: static tokens only. */
   auth?: AuthSettings;
   bookmarkIntervalMs: number;
   minRequestTimeoutSeconds: number;
+  /** --request-timeout in ms. */
+  requestTimeoutMs: number;
   /** --request-log: which requests are logged at info level (default `notable`). */
   requestLog?: RequestLogMode;
 }
@@ -65,9 +70,13 @@ export async function startApiServer(
     watch: { bookmarkIntervalMs: s.bookmarkIntervalMs, maxBufferedBytes: 16 * 1024 * 1024, minRequestTimeoutSeconds: s.minRequestTimeoutSeconds },
     version: VERSION_INFO,
     requestLog: s.requestLog,
+    requestTimeoutMs: s.requestTimeoutMs,
   });
   const ownMetrics = registerKubeActionsMetrics({ metrics: app.metrics, storage, redis, prefix: redisSettings.prefix });
   const server = await listen(app, { port: s.port, host: s.host, cert: s.cert, key: s.key });
+  const stopReload = s.certFiles
+    ? reloadCertificates(server, s.certFiles, 2000, (err) => logger.error({ err }, 'reloading the serving certificate failed'))
+    : () => undefined;
   return {
     server,
     storage,
@@ -76,6 +85,7 @@ export async function startApiServer(
         server.close(() => resolve());
         server.closeAllConnections();
       });
+      stopReload();
       ownMetrics.close();
       await storage.close();
       redis.disconnect();

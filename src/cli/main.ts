@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // kube-actions: `dev` (apiserver + worker + a private redis-server), `apiserver`, `worker`.
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseGoDuration } from '../apiserver/timeout.js';
 import { addAuthFlags } from '../apiserver/auth/options.js';
 import { REQUEST_LOG_MODES } from '../apiserver/request-observer.js';
 import { runApiServer, runDev, runWorker } from './commands.js';
+
+function parseRequestTimeout(v: string): number {
+  const ms = parseGoDuration(v);
+  if (ms === undefined || ms <= 0) throw new InvalidArgumentError('a positive Go duration such as 60s or 1m30s');
+  return ms;
+}
 
 const program = new Command()
   .name('kube-actions')
@@ -29,6 +36,7 @@ function apiserverOptions(cmd: Command): Command {
     .option('--cert-dir <dir>', 'where the self-signed certificate is kept (dev: <data-dir>/certs)', 'apiserver.local.config/certificates')
     .option('--token-auth-file <file>', 'static bearer tokens, kube-apiserver CSV format: token,user,uid,"group1,group2"')
     .addOption(new Option('--watch-bookmark-interval <seconds>', 'seconds between BOOKMARK events').default(60).argParser(Number))
+    .addOption(new Option('--request-timeout <duration>', 'requests other than watch, log, exec and attach end with 504 after this (Go duration)').default(60_000, '60s').argParser(parseRequestTimeout))
     .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number))
     .addOption(new Option('--request-log <mode>', 'requests logged at info level: all; notable (mutating, failed or slower than 1s); none')
       .choices(REQUEST_LOG_MODES).default('notable')));
