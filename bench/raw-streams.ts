@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import type { ServerResponse } from 'node:http';
 import { WebSocketServer } from 'ws';
 import { type RawServer, serve, type Tls } from './raw-servers.js';
+import { drainOrClose } from '../src/apiserver/handlers/stream.js';
 
 /** One line of the log throughput step (`yes` of 99 x's): 100 bytes with its newline. */
 export const LOG_LINE = `${'x'.repeat(99)}\n`;
@@ -13,24 +14,11 @@ export const CHANNEL_PROTOCOL = 'v5.channel.k8s.io';
 
 const CHUNK = Buffer.from(LOG_LINE.repeat(655));
 
-/** Resolves on 'drain' or 'close', removing both listeners (a race of two once() would leave one behind). */
-function drained(res: ServerResponse): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      res.off('drain', done);
-      res.off('close', done);
-      resolve();
-    };
-    res.on('drain', done);
-    res.on('close', done);
-  });
-}
-
 async function writeBytes(res: ServerResponse, total: number): Promise<void> {
   for (let left = total; left > 0 && !res.destroyed;) {
     const b = left >= CHUNK.length ? CHUNK : CHUNK.subarray(0, left);
     left -= b.length;
-    if (!res.write(b)) await drained(res);
+    if (!res.write(b)) await drainOrClose(res);
   }
   res.end();
 }

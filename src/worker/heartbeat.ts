@@ -1,6 +1,7 @@
 // A worker's report of its slots (kubeactions_worker_slots / _busy_slots on every apiserver's
 // /metrics): written at start, every HEARTBEAT_INTERVAL_MS, and removed when the worker stops.
 import type { WorkerRegistry } from '../queue/worker-registry.js';
+import { everyNonOverlapping } from './interval.js';
 
 /** How often a worker reports its slots. */
 export const HEARTBEAT_INTERVAL_MS = 2000;
@@ -24,13 +25,7 @@ export interface Heartbeat {
 export async function startHeartbeat(registry: WorkerRegistry, worker: SlotSource, intervalMs = HEARTBEAT_INTERVAL_MS): Promise<Heartbeat> {
   const report = (): Promise<void> => registry.report(worker.id, worker.opts.concurrency, worker.busySlots);
   await report();
-  let busy = false;
-  const timer = setInterval(() => {
-    if (busy) return;
-    busy = true;
-    report().catch(() => undefined).finally(() => (busy = false));
-  }, intervalMs);
-  timer.unref();
+  const timer = everyNonOverlapping(intervalMs, report);
   return {
     stop: async () => {
       clearInterval(timer);

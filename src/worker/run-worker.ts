@@ -10,6 +10,7 @@ import { LogStore } from '../queue/log-store.js';
 import { ObjectStore } from '../queue/object-store.js';
 import { Records } from '../queue/records.js';
 import { type ControlMessage, RUN_QUEUE, type RunJobData, RunQueue } from '../queue/run-queue.js';
+import { everyNonOverlapping } from './interval.js';
 import { createWorkspace, removeWorkspace } from './workspace.js';
 import { finishRun, runAttempt, runEnv, type StopReason } from './attempt.js';
 import { type HeldRun, serveSession } from './sessions.js';
@@ -85,14 +86,7 @@ export class RunWorker {
   }
 
   #every(ms: number, fn: () => Promise<void>): void {
-    let busy = false;
-    const t = setInterval(() => {
-      if (busy) return;
-      busy = true;
-      fn().catch(() => undefined).finally(() => (busy = false));
-    }, ms);
-    t.unref();
-    this.#timers.push(t);
+    this.#timers.push(everyNonOverlapping(ms, fn));
   }
 
   #onControl(text: string): void {

@@ -5,7 +5,7 @@ import type { ServerResponse } from 'node:http';
 import type { HandlerArgs, StreamGetter } from './types.js';
 
 /** Resolves when `res` drained or closed, leaving no listener behind. */
-function drainOrClose(res: ServerResponse): Promise<void> {
+export function drainOrClose(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => {
     const done = (): void => {
       res.off('drain', done);

@@ -3,7 +3,7 @@
 // with a Strategy for what is resource-specific.
 import { randomUUID } from 'node:crypto';
 import {
-  newAlreadyExists, newBadRequest, newConflict, newInternalError, newInvalid, newNotFound,
+  isNotFound, newAlreadyExists, newBadRequest, newConflict, newInternalError, newInvalid, newNotFound,
   newResourceExpired, newServiceUnavailable,
 } from '../../apiserver/errors.js';
 import type { GroupResource } from '../../apiserver/errors.js';
@@ -191,7 +191,7 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
       try {
         deleted.push(await this.delete(ctx, item.object.metadata?.name ?? '', del));
       } catch (err) {
-        if (!(err instanceof Error && 'status' in err && (err.status as { reason?: string }).reason === 'NotFound')) throw err;
+        if (!isNotFound(err)) throw err;
       }
     }
     return deleted;
