@@ -4,7 +4,8 @@
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
-import { connectRedis, startApiServer, type Running } from '../src/cli/components.js';
+import { startApiServer, type Running } from '../src/cli/components.js';
+import { connectRedis } from '../src/cli/redis-connection.js';
 import { RunWorker } from '../src/worker/run-worker.js';
 import { monoMs, sleep } from './clock.js';
 import { CHILD_ENV_VAR, type ChildCommand, type ChildEnv, type ChildReply, type ChildRequest } from './protocol.js';

@@ -1,6 +1,5 @@
 // Starting and stopping the parts a command runs: the apiserver, the worker, Redis clients.
 import type https from 'node:https';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type AuthSettings, buildDelegatedAuth, defaultAuthSettings } from '../apiserver/auth/delegating.js';
 import type { RequestLogMode } from '../apiserver/request-observer.js';
@@ -12,22 +11,13 @@ import { WorkflowRunStorage } from '../registry/workflowruns/storage.js';
 import { startHeartbeat } from '../worker/heartbeat.js';
 import { RunWorker } from '../worker/run-worker.js';
 import { registerKubeActionsMetrics } from './metrics.js';
+import { connectRedis } from './redis-connection.js';
 import { VERSION_INFO } from './version.js';
 
 export interface RedisSettings {
   url: string;
   prefix: string;
   changeHistory: number;
-}
-
-/**
- * The shared connection of a process. Auto-pipelining sends the commands of concurrent
- * requests in one write; blocking readers use duplicates without it.
- */
-export function connectRedis(url: string): Redis {
-  const redis = new Redis(url, { maxRetriesPerRequest: 2, enableAutoPipelining: true });
-  redis.on('error', () => undefined);
-  return redis;
 }
 
 export interface ApiServerSettings {
