@@ -1,7 +1,7 @@
 // kube-actions' own metrics on the apiserver's /metrics, computed when scraped: the BullMQ
 // queue, WorkflowRuns per phase, open watches, and every worker's slots (from the workers'
 // reports in Redis). A source that cannot be read leaves its series out of that scrape.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../queue/redis-client.js';
 import { Gauge } from 'prom-client';
 import type { ApiServerMetrics } from '../apiserver/metrics.js';
 import { WorkerRegistry } from '../queue/worker-registry.js';
@@ -15,7 +15,7 @@ export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed'] as const;
 export interface KubeActionsMetricsOptions {
   metrics: ApiServerMetrics;
   storage: WorkflowRunStorage;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 

@@ -35,6 +35,10 @@ export interface RedisServerOptions {
   logFile?: string;
   /** How long to wait for the first answer to PING; defaults to 10 s. */
   startTimeoutMs?: number;
+  /** More `redis-server` arguments, after the defaults (e.g. `--cluster-enabled yes`). */
+  extraArgs?: string[];
+  /** A configuration file read before the arguments (Sentinel needs one it can rewrite). */
+  configFile?: string;
 }
 
 const STOP_GRACE_MS = 5000;
@@ -66,7 +70,8 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisC
 
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ? requestedPort : await pickFreePort();
-    const args = [binary, ...redisArgs({ port, dir, appendOnly: opts.appendOnly ?? true, logFile })];
+    const args = [binary, ...(opts.configFile === undefined ? [] : [path.resolve(opts.configFile)]),
+      ...redisArgs({ port, dir, appendOnly: opts.appendOnly ?? true, logFile }), ...(opts.extraArgs ?? [])];
     const command = launcher === undefined ? args : [launcher, '--pdeathsig', 'TERM', '--', ...args];
     try {
       return await launch(command, port, logFile, opts.startTimeoutMs ?? 10_000);
@@ -224,7 +229,7 @@ function probeProcessId(port: number): Promise<number | undefined> {
 }
 
 /** A port that was free a moment ago (the caller retries if someone takes it in between). */
-function pickFreePort(): Promise<number> {
+export function pickFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);

@@ -2,8 +2,8 @@
 // appends its event to the change stream; the event's sequence number is the resourceVersion.
 import { readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import { ResourceKeys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
 
 /** Stands for the resourceVersion in JSON handed to the store; Lua puts the real one in. */
 export const RV_PLACEHOLDER = '@@RV@@';
@@ -58,7 +58,7 @@ export type WriteResult =
   | { ok: false; reason: 'NotFound' | 'Exists' | 'Conflict'; current?: string };
 
 export interface ObjectStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   resource: string;
   /** Approximate number of change events kept for watch resumption. */
@@ -71,7 +71,7 @@ export function withResourceVersion(json: string, rv: string): string {
 
 export class ObjectStore {
   readonly keys: ResourceKeys;
-  readonly redis: Redis;
+  readonly redis: RedisClient;
   readonly #maxLen: string;
 
   constructor(opts: ObjectStoreOptions) {

@@ -1,9 +1,9 @@
 // The BullMQ queue of runs. A run's job id is its uid; the job is added in the same MULTI as
 // the run's record, so neither exists without the other.
 import { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ResourceKeys } from './keys.js';
 import type { CreateTransaction, LoadedScript } from './object-store.js';
+import { duplicateClient, masterNodes, type RedisClient } from './redis-client.js';
 import type { SessionRequest } from './sessions.js';
 
 export const RUN_QUEUE = 'workflowruns';
@@ -28,17 +28,17 @@ export interface StopMessage {
 }
 
 export interface RunQueueOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 
 export class RunQueue {
   readonly queue: Queue<RunJobData>;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #keys: ResourceKeys;
   #addScript: Promise<LoadedScript & { name: string }> | undefined;
   #scriptsLoaded = false;
-  #tx: Redis | undefined;
+  #tx: RedisClient | undefined;
 
   constructor(opts: RunQueueOptions) {
     this.#redis = opts.redis;
@@ -63,9 +63,9 @@ export class RunQueue {
   }
 
   /** A connection without custom commands: ioredis copies every defined command into each MULTI. */
-  #txClient(): Redis {
+  #txClient(): RedisClient {
     if (!this.#tx) {
-      this.#tx = this.#redis.duplicate({ enableAutoPipelining: false });
+      this.#tx = duplicateClient(this.#redis, { enableAutoPipelining: false });
       this.#tx.on('error', () => undefined);
     }
     return this.#tx;
@@ -91,7 +91,9 @@ export class RunQueue {
         const add = await this.#addJobScript();
         for (let attempt = 0; ; attempt++) {
           if (!this.#scriptsLoaded) {
-            await Promise.all([create, add].map((sc) => this.#txClient().script('LOAD', sc.lua)));
+            // On a Cluster: on every master, as the one that owns the prefix's slot may change.
+            const nodes = await masterNodes(this.#txClient());
+            await Promise.all(nodes.flatMap((node) => [create, add].map((sc) => node.script('LOAD', sc.lua))));
             this.#scriptsLoaded = true;
           }
           const multi = this.#txClient().multi();

@@ -3,8 +3,8 @@
 // channels of binary frames, `in` (to the worker) and `out` (to the apiserver); the first
 // byte of a frame says what it carries. The session starts with a request on the control
 // channel; the worker answers `ready` once it listens, and the apiserver holds stdin until then.
-import type { Redis } from 'ioredis';
 import type { ResourceKeys } from './keys.js';
+import { duplicateClient, type RedisClient } from './redis-client.js';
 
 export const Frame = {
   stdin: 0,
@@ -47,14 +47,14 @@ export function frame(type: number, data?: Buffer | string): Buffer {
  * while a session lives and messages go to that session's handler.
  */
 export class SessionHub {
-  readonly #sub: Redis;
+  readonly #sub: RedisClient;
   readonly #handlers = new Map<string, (data: Buffer) => void>();
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: ResourceKeys,
   ) {
-    this.#sub = redis.duplicate({ enableAutoPipelining: false });
+    this.#sub = duplicateClient(redis, { enableAutoPipelining: false });
     this.#sub.on('error', () => undefined);
     this.#sub.on('messageBuffer', (channel: Buffer, message: Buffer) => this.#handlers.get(channel.toString())?.(message));
   }

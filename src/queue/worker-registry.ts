@@ -2,7 +2,7 @@
 // Redis hash `<prefix>:workers`, field = worker id, value = `{"slots":N,"busy":N,"at":ms}`.
 // Each worker rewrites its field every few seconds; a field older than the reader's
 // `maxAgeMs` belongs to a worker that stopped without saying so, and is removed.
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis-client.js';
 
 /** One worker's slots as it last reported them. */
 export interface WorkerSlots {
@@ -24,7 +24,7 @@ export class WorkerRegistry {
   readonly key: string;
 
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     prefix: string,
   ) {
     this.key = workersKey(prefix);

@@ -7,23 +7,27 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { processesMatching, uniqueSleep } from '../helpers/procs.js';
 import { type Run, RunClient, runsPath } from '../helpers/runs.js';
+import { type TestRedis, startTestRedis } from '../helpers/redis.js';
 import { type DevServer, startDevServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const NS = 'default';
 
 describe('cancel and retry', { timeout: 120_000 }, () => {
+  let redis: TestRedis;
   let server: DevServer;
   let client: RunClient;
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-cancel-'));
-    server = await startDevServer({ args: ['--concurrency', '1'] });
+    redis = await startTestRedis();
+    server = await startDevServer({ redisUrl: redis.url, args: ['--concurrency', '1'] });
     client = new RunClient(server);
   });
   after(async () => {
     client?.close();
     await server?.stop();
+    await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

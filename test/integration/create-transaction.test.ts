@@ -2,9 +2,9 @@
 // script cache (a restart, SCRIPT FLUSH).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
+import { masterNodes, type RedisClient } from '../../src/queue/redis-client.js';
 import { WorkflowRunStorage } from '../../src/registry/workflowruns/storage.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { connectTestRedis, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ctx } from '../helpers/storage-contract.js';
 
 const run = (name: string) => ({
@@ -14,11 +14,11 @@ const run = (name: string) => ({
 
 describe('create transaction', () => {
   let redis: TestRedis;
-  let client: Redis;
+  let client: RedisClient;
   let storage: WorkflowRunStorage;
   before(async () => {
     redis = await startTestRedis();
-    client = new Redis(redis.url);
+    client = connectTestRedis(redis.url);
     storage = new WorkflowRunStorage({ redis: client, prefix: '{tx}', changeHistory: 1000 });
     await storage.start();
   });
@@ -35,7 +35,7 @@ describe('create transaction', () => {
 
   it('writes record and job together, and again after the script cache was flushed', async () => {
     const a = (await storage.runs.create(ctx(), run('a'))).object;
-    await client.script('FLUSH');
+    for (const node of await masterNodes(client)) await node.script('FLUSH');
     const b = (await storage.runs.create(ctx(), run('b'))).object;
     assert.deepEqual(await jobIds(), [a.metadata?.uid, b.metadata?.uid].sort());
   });

@@ -10,10 +10,10 @@ import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import { type ApiServerProcess, type Component, startApiServerProcess, startWorkerProcess } from '../helpers/components.js';
 import { killMatching, processesMatching, uniqueSleep } from '../helpers/procs.js';
-import { type TestRedis, startTestRedis } from '../helpers/redis.js';
+import { masterNodes, type RedisClient } from '../../src/queue/redis-client.js';
+import { type TestRedis, connectTestRedis, startTestRedis } from '../helpers/redis.js';
 import { RunClient, succeededReason } from '../helpers/runs.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -80,12 +80,12 @@ describe('a worker killed with SIGKILL while a step runs', { timeout: 90_000 }, 
 
 describe('creating runs in a process that is SIGKILLed at random moments', { timeout: 90_000 }, () => {
   let redis: TestRedis;
-  let conn: Redis;
+  let conn: RedisClient;
   let queue: Queue;
 
   before(async () => {
     redis = await startTestRedis();
-    conn = new Redis(redis.url, { maxRetriesPerRequest: null });
+    conn = connectTestRedis(redis.url, { maxRetriesPerRequest: null });
     queue = new Queue('workflowruns', { connection: conn, prefix: '{ka}' });
   });
   after(async () => {
@@ -98,12 +98,14 @@ describe('creating runs in a process that is SIGKILLed at random moments', { tim
   async function recordsAndJobs(): Promise<{ uids: string[]; jobs: string[]; indexed: string[]; members: string[] }> {
     const prefix = '{ka}:r:workflowruns:obj:';
     const keys: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, batch] = await conn.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-      cursor = next;
-      keys.push(...batch);
-    } while (cursor !== '0');
+    for (const node of await masterNodes(conn)) {
+      let cursor = '0';
+      do {
+        const [next, batch] = await node.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+    }
     const uids: string[] = [];
     for (const key of keys) {
       const json = await conn.hget(key, 'j');

@@ -6,23 +6,27 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openWatchlessStream } from '../helpers/stream.js';
 import { RunClient } from '../helpers/runs.js';
+import { type TestRedis, startTestRedis } from '../helpers/redis.js';
 import { type DevServer, startDevServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
 const SILENCE_MS = 120_000;
 
 describe('log follow through two minutes of silence', { timeout: SILENCE_MS + 60_000 }, () => {
+  let redis: TestRedis;
   let server: DevServer;
   let client: RunClient;
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-idle-'));
-    server = await startDevServer();
+    redis = await startTestRedis();
+    server = await startDevServer({ redisUrl: redis.url });
     client = new RunClient(server);
   });
   after(async () => {
     client?.close();
     await server?.stop();
+    await redis?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { WebSocket } from 'ws';
 import { RunClient } from '../helpers/runs.js';
+import { type TestRedis, startTestRedis } from '../helpers/redis.js';
 import { type DevServer, startDevServer } from '../helpers/server.js';
 import { kubeRequest } from '../helpers/kube-http.js';
 
@@ -10,10 +11,12 @@ const NS = 'default';
 const TS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?Z $/;
 
 describe('log', { timeout: 120_000 }, () => {
+  let redis: TestRedis;
   let server: DevServer;
   let client: RunClient;
   before(async () => {
-    server = await startDevServer();
+    redis = await startTestRedis();
+    server = await startDevServer({ redisUrl: redis.url });
     client = new RunClient(server);
     await client.create(NS, { name: 'three' }, {
       steps: [
@@ -27,6 +30,7 @@ describe('log', { timeout: 120_000 }, () => {
   after(async () => {
     client?.close();
     await server?.stop();
+    await redis?.stop();
   });
   const log = (name: string, query: string) => kubeRequest(server, `/apis/kubeactions.dev/v1alpha1/namespaces/${NS}/workflowruns/${name}/log${query}`);
 

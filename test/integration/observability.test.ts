@@ -2,25 +2,25 @@
 // change feed (and counted again after a missed change), and the workers' slot reports.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Redis } from 'ioredis';
 import { workflowRunFields } from '../../src/apis/kubeactions/fields.js';
 import { expiresAt, finish, isActive, startAttempt } from '../../src/apis/kubeactions/status.js';
 import type { WorkflowRun } from '../../src/apis/kubeactions/types.js';
 import { Records } from '../../src/queue/records.js';
+import type { RedisClient } from '../../src/queue/redis-client.js';
 import { WorkerRegistry } from '../../src/queue/worker-registry.js';
 import { PhaseCounts } from '../../src/registry/workflowruns/phase-counts.js';
 import { WorkflowRunStorage } from '../../src/registry/workflowruns/storage.js';
 import { startHeartbeat } from '../../src/worker/heartbeat.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { connectTestRedis, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { ctx } from '../helpers/storage-contract.js';
 import { waitFor } from '../helpers/wait.js';
 
 let redis: TestRedis;
-let client: Redis;
+let client: RedisClient;
 let n = 0;
 before(async () => {
   redis = await startTestRedis();
-  client = new Redis(redis.url);
+  client = connectTestRedis(redis.url);
 });
 after(async () => {
   client?.disconnect();

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../src/cli/redis-child.js';
-import { startTestRedis } from '../helpers/redis.js';
+import { clusterUnsupported, startTestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** True while `pid` is a live process (a zombie left for an absent reaper counts as dead). */
@@ -124,7 +124,8 @@ describe('redis-server dies with its parent', () => {
 });
 
 describe('startTestRedis', () => {
-  it('runs in a fresh temp dir without AOF and removes the dir on stop', async () => {
+  it('runs in a fresh temp dir without AOF and removes the dir on stop', async (t) => {
+    if (clusterUnsupported(t, 'checks the single redis-server this helper starts (redis-cluster.test.ts checks the cluster one)')) return;
     const redis = await startTestRedis();
     assert.ok(path.basename(redis.dir).startsWith('kube-actions-redis-'));
     assert.deepEqual(await withClient(redis.url, (client) => client.config('GET', 'appendonly')), ['appendonly', 'no']);

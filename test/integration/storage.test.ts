@@ -1,8 +1,7 @@
 // The storage contract against the Redis-backed WorkflowRun storage on a real redis-server.
 import { after, before } from 'node:test';
-import { Redis } from 'ioredis';
 import { WorkflowRunStorage } from '../../src/registry/workflowruns/storage.js';
-import { startTestRedis, type TestRedis } from '../helpers/redis.js';
+import { connectTestRedis, startTestRedis, type TestRedis } from '../helpers/redis.js';
 import { runStorageContract } from '../helpers/storage-contract.js';
 
 let redis: TestRedis;
@@ -15,7 +14,7 @@ after(async () => {
 });
 
 runStorageContract('redis', async () => {
-  const client = new Redis(redis.url);
+  const client = connectTestRedis(redis.url);
   const storage = new WorkflowRunStorage({ redis: client, prefix: `{t${++n}}`, changeHistory: 1000 });
   await storage.start();
   return {

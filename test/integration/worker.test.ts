@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { Watch } from '@kubernetes/client-node';
 import { killMatching, processesMatching, uniqueSleep } from '../helpers/procs.js';
 import { type Run, RunClient, kubeConfigFor, runsPath, succeededReason } from '../helpers/runs.js';
+import { type TestRedis, startTestRedis } from '../helpers/redis.js';
 import { type DevServer, startDevServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -16,6 +17,7 @@ const NS = 'worker-it';
 const FINISHED = ['Succeeded', 'Failed', 'Cancelled'];
 
 describe('the worker, through kube-actions dev', { timeout: 100_000 }, () => {
+  let redis: TestRedis;
   let server: DevServer;
   let client: RunClient;
   /** A fixed directory outside every workspace, for what steps leave behind across attempts. */
@@ -23,9 +25,10 @@ describe('the worker, through kube-actions dev', { timeout: 100_000 }, () => {
   const markers: string[] = [];
 
   before(async () => {
+    redis = await startTestRedis();
     // In the worker's environment, so that a step seeing it would be a leak.
     process.env.KUBE_ACTIONS_IT_SECRET = 'from-the-test';
-    server = await startDevServer();
+    server = await startDevServer({ redisUrl: redis.url });
     delete process.env.KUBE_ACTIONS_IT_SECRET;
     client = new RunClient(server);
     outside = await mkdtemp(join(tmpdir(), 'kube-actions-worker-it-'));
@@ -36,6 +39,7 @@ describe('the worker, through kube-actions dev', { timeout: 100_000 }, () => {
     const alive = server?.proc.exitCode === null && server.proc.signalCode === null;
     const out = server?.output() ?? '';
     await server?.stop();
+    await redis?.stop();
     await rm(outside, { recursive: true, force: true });
     assert.ok(alive, `kube-actions dev exited during the tests:\n${out}`);
   });
@@ -176,13 +180,15 @@ describe('the worker, through kube-actions dev', { timeout: 100_000 }, () => {
 });
 
 describe('the worker with one slot, through kube-actions dev', { timeout: 60_000 }, () => {
+  let redis: TestRedis;
   let server: DevServer;
   let client: RunClient;
   let outside: string;
   const blocker = uniqueSleep();
 
   before(async () => {
-    server = await startDevServer({ args: ['--concurrency', '1'] });
+    redis = await startTestRedis();
+    server = await startDevServer({ redisUrl: redis.url, args: ['--concurrency', '1'] });
     client = new RunClient(server);
     outside = await mkdtemp(join(tmpdir(), 'kube-actions-worker-it-'));
   });
@@ -190,6 +196,7 @@ describe('the worker with one slot, through kube-actions dev', { timeout: 60_000
     killMatching(blocker);
     client?.close();
     await server?.stop();
+    await redis?.stop();
     await rm(outside, { recursive: true, force: true });
   });
 

@@ -1,12 +1,12 @@
 // Wires WorkflowRuns: the generic store with the WorkflowRun strategy, whose creation enqueues
 // the run's BullMQ job in the same transaction, and whose deletion stops a running run first.
-import type { Redis } from 'ioredis';
 import type { ResourceInstall } from '../../apiserver/handlers/types.js';
 import type { KubeObject } from '../../apiserver/types.js';
 import type { WorkflowRun } from '../../apis/kubeactions/types.js';
 import { ChangeFeed } from '../../queue/change-feed.js';
 import { LogStore } from '../../queue/log-store.js';
 import { ObjectStore } from '../../queue/object-store.js';
+import { duplicateClient, type RedisClient } from '../../queue/redis-client.js';
 import { RUN_QUEUE, RunQueue } from '../../queue/run-queue.js';
 import { SessionHub } from '../../queue/sessions.js';
 import { GenericStore } from '../generic/store.js';
@@ -18,7 +18,7 @@ import { workflowRunStrategy } from './strategy.js';
 import { workflowRunTable } from './table.js';
 
 export interface WorkflowRunStorageOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   changeHistory: number;
 }
@@ -60,7 +60,7 @@ export class WorkflowRunStorage {
       storage: this.runs,
       table: workflowRunTable,
       fields: workflowRunStrategy,
-      streams: { log: new LogREST(this.runs, logs, () => opts.redis.duplicate({ enableAutoPipelining: false })) },
+      streams: { log: new LogREST(this.runs, logs, () => duplicateClient(opts.redis, { enableAutoPipelining: false })) },
       actions: { cancel: new CancelREST(this.runs, this.queue, logs), retry: new RetryREST(this.runs) },
       connecters: { exec: new ExecREST(this.runs, this.hub, this.queue), attach: new AttachREST(this.runs, this.hub, this.queue) },
     };
