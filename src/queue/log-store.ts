@@ -1,8 +1,8 @@
 // Run logs: one Redis stream per run; each entry holds a chunk of whole lines of one step of
 // one attempt (fields a, s, d), its id's time is when the lines were written. An entry with
 // field `end` marks that the run finished.
-import type { Redis } from 'ioredis';
 import type { ResourceKeys } from './keys.js';
+import type { RedisClient } from './redis-client.js';
 
 export interface LogEntry {
   id: string;
@@ -29,16 +29,17 @@ function parseEntry(id: string, fields: Buffer[]): LogEntry {
 
 export class LogStore {
   constructor(
-    readonly redis: Redis,
+    readonly redis: RedisClient,
     readonly keys: ResourceKeys,
   ) {}
 
-  /** Appends chunks in one round trip. */
+  /** Appends chunks in one round trip; rejects with the first command's error, if any failed. */
   async append(uid: string, chunks: { attempt: number; step: string; data: Buffer }[]): Promise<void> {
     if (chunks.length === 0) return;
     const p = this.redis.pipeline();
     for (const c of chunks) p.xadd(this.keys.log(uid), '*', 'a', String(c.attempt), 's', c.step, 'd', c.data);
-    await p.exec();
+    const failed = (await p.exec())?.find(([err]) => err !== null)?.[0];
+    if (failed) throw failed;
   }
 
   async end(uid: string, phase: string): Promise<void> {
@@ -52,7 +53,7 @@ export class LogStore {
   }
 
   /** Waits up to `blockMs` on a dedicated connection for entries after `afterId`. */
-  async wait(conn: Redis, uid: string, afterId: string, blockMs: number): Promise<LogEntry[]> {
+  async wait(conn: RedisClient, uid: string, afterId: string, blockMs: number): Promise<LogEntry[]> {
     const reply = await conn.xreadBuffer('COUNT', 512, 'BLOCK', blockMs, 'STREAMS', this.keys.log(uid), afterId);
     const entries = reply?.[0]?.[1] ?? [];
     return entries.map(([id, fields]) => parseEntry(id.toString(), fields));

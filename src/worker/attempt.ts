@@ -1,5 +1,6 @@
 // Runs one attempt of a WorkflowRun: its steps in order, writing each state change to the
 // record (each a watch event) and the output to the run's log.
+import type { Logger } from 'pino';
 import type { WorkflowRun } from '../apis/kubeactions/types.js';
 import { finish, isActive, setStep } from '../apis/kubeactions/status.js';
 import type { LogStore } from '../queue/log-store.js';
@@ -7,6 +8,7 @@ import type { Records } from '../queue/records.js';
 import { runStepProcess } from './executor.js';
 import { LogWriter } from './log-writer.js';
 import type { HeldRun, StepIO } from './sessions.js';
+import { untilStored } from './store-retry.js';
 
 export type StopReason = 'Timeout' | 'Deleted' | 'Cancelled' | 'Shutdown';
 
@@ -20,6 +22,8 @@ export interface AttemptOptions {
   signal: AbortSignal;
   killGraceMs: number;
   logLimitBytes: number;
+  /** Where failures to reach Redis are reported (the writes are retried until it is back). */
+  log: Logger;
   onStepStarted?: (pid: number) => void;
   /** Where attach sessions find the running step. */
   held?: HeldRun;
@@ -70,7 +74,7 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
     const step = steps[i];
     if (!step) break;
     if (o.signal.aborted) return { outcome: 'Stopped', message: '' };
-    const log = new LogWriter(o.logs, run.metadata.uid, o.attempt, step.name, o.logLimitBytes);
+    const log = new LogWriter({ logs: o.logs, uid: run.metadata.uid, attempt: o.attempt, step: step.name, limitBytes: o.logLimitBytes, log: o.log });
     const io: StepIO = { listeners: new Set(), ended: new Set() };
     if (o.held) o.held.step = io;
     const result = await runStepProcess({
@@ -97,12 +101,12 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
     await log.close();
     const phase = result.outcome === 'Succeeded' ? 'Succeeded' : result.outcome === 'Aborted' ? 'Cancelled' : 'Failed';
     const goOn = (result.outcome === 'Succeeded' || (result.outcome !== 'Aborted' && !!step.continueOnError)) && !o.signal.aborted;
-    const stored = await records.mutate(member, (r) => {
+    const stored = await untilStored(`the end of step ${step.name} of ${member}`, o.log, () => records.mutate(member, (r) => {
       const now = Date.now();
       setStep(r, i, phase, now, { ...(result.exitCode !== null ? { exitCode: result.exitCode } : {}), message: result.message });
       if (goOn && i + 1 < steps.length) setStep(r, i + 1, 'Running', now);
       return true;
-    });
+    }));
     if (!stored) return { outcome: 'Gone', message: '' };
     if (result.outcome === 'Aborted' || o.signal.aborted) return { outcome: 'Stopped', message: '' };
     if (!goOn) return { outcome: 'Failed', message: `step "${step.name}" failed: ${result.message}` };
@@ -110,17 +114,18 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
   return { outcome: 'Succeeded', message: 'All steps succeeded' };
 }
 
-/** Writes the terminal state of the run. */
+/** Writes the terminal state of the run, retried while Redis is out of reach. */
 export async function finishRun(
   records: Records<WorkflowRun>,
   member: string,
   phase: 'Succeeded' | 'Failed' | 'Cancelled',
   reason: string,
   message: string,
+  log: Logger,
 ): Promise<WorkflowRun | undefined> {
-  return records.mutate(member, (r) => {
+  return untilStored(`the ${phase} state of ${member}`, log, () => records.mutate(member, (r) => {
     if (!isActive(r)) return false;
     finish(r, phase, reason, message, Date.now());
     return true;
-  });
+  }));
 }

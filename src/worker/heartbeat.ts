@@ -1,7 +1,9 @@
 // A worker's report of its slots (kubeactions_worker_slots / _busy_slots on every apiserver's
 // /metrics): written at start, every HEARTBEAT_INTERVAL_MS, and removed when the worker stops.
+import type { Logger } from 'pino';
 import type { WorkerRegistry } from '../queue/worker-registry.js';
 import { everyNonOverlapping } from './interval.js';
+import { warnThrottled } from './store-retry.js';
 
 /** How often a worker reports its slots. */
 export const HEARTBEAT_INTERVAL_MS = 2000;
@@ -14,6 +16,8 @@ export interface SlotSource {
   readonly id: string;
   readonly opts: { readonly concurrency: number };
   readonly busySlots: number;
+  /** Where failed reports are logged (at warn); they are retried at the next interval. */
+  readonly log?: Logger;
 }
 
 export interface Heartbeat {
@@ -25,7 +29,8 @@ export interface Heartbeat {
 export async function startHeartbeat(registry: WorkerRegistry, worker: SlotSource, intervalMs = HEARTBEAT_INTERVAL_MS): Promise<Heartbeat> {
   const report = (): Promise<void> => registry.report(worker.id, worker.opts.concurrency, worker.busySlots);
   await report();
-  const timer = everyNonOverlapping(intervalMs, report);
+  const warn = worker.log ? warnThrottled(worker.log, 'reporting the worker\'s slots failed; retried at the next interval') : () => undefined;
+  const timer = everyNonOverlapping(intervalMs, () => report().catch(warn));
   return {
     stop: async () => {
       clearInterval(timer);

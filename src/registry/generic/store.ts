@@ -3,8 +3,7 @@
 // with a Strategy for what is resource-specific.
 import { randomUUID } from 'node:crypto';
 import {
-  isNotFound, newAlreadyExists, newBadRequest, newConflict, newInternalError, newInvalid, newNotFound,
-  newResourceExpired, newServiceUnavailable,
+  isNotFound, newAlreadyExists, newBadRequest, newConflict, newInvalid, newNotFound, newResourceExpired,
 } from '../../apiserver/errors.js';
 import type { GroupResource } from '../../apiserver/errors.js';
 import { required } from '../../apiserver/field-errors.js';
@@ -18,6 +17,7 @@ import type { ChangeFeed } from '../../queue/change-feed.js';
 import { type CreateTransaction, type ObjectStore, type WriteResult, selectableAttrs, toStoredJson } from '../../queue/object-store.js';
 import { decodeContinue, encodeContinue } from './continue.js';
 import { generateName, validateObjectMeta } from './meta.js';
+import { callStorage } from './storage-call.js';
 import { formatTime } from '../../apiserver/time.js';
 import type { Strategy } from './strategy.js';
 import { startWatch } from './watch.js';
@@ -162,7 +162,8 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
       }
       if (ctx.dryRun) return new Entity(rec.json, obj);
       if (meta.deletionTimestamp) return new Entity(rec.json, obj);
-      if (this.hooks.beforeDelete && (await this.hooks.beforeDelete(obj))) {
+      const beforeDelete = this.hooks.beforeDelete;
+      if (beforeDelete && (await this.#call(() => beforeDelete(obj)))) {
         // Graceful: the object stays, marked, until whoever finishes the deletion removes it.
         const marked = JSON.parse(rec.json) as KubeObject;
         Object.assign((marked.metadata ??= {}), {
@@ -177,7 +178,7 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
       const result: WriteResult = await this.#call(() =>
         this.store.delete(member, meta.uid ?? '', rec.resourceVersion, toStoredJson(obj), this.#attrs(obj)));
       if (result.ok) {
-        await this.hooks.afterDelete?.(obj);
+        await this.#call(async () => this.hooks.afterDelete?.(obj));
         return new Entity(result.json);
       }
       if (result.reason === 'NotFound') throw newNotFound(this.gr, name);
@@ -257,16 +258,8 @@ export class GenericStore implements Getter, Lister, Watcher, Creater, Updater, 
     });
   }
 
-  /** Runs a Redis operation; a connection failure becomes 503 with Retry-After. */
-  async #call<T>(op: () => Promise<T>): Promise<T> {
-    try {
-      return await op();
-    } catch (err) {
-      if (err instanceof Error && 'status' in err) throw err;
-      if (err instanceof Error && /ECONNREFUSED|Connection is closed|ETIMEDOUT|max retries|ECONNRESET|LOADING/i.test(err.message)) {
-        throw newServiceUnavailable(`storage is unavailable: ${err.message}`, 1);
-      }
-      throw newInternalError(err);
-    }
+  /** Runs a Redis operation; Redis out of reach is a 503 with Retry-After (see callStorage). */
+  #call<T>(op: () => Promise<T>): Promise<T> {
+    return callStorage(this.store.redis, op);
   }
 }

@@ -7,6 +7,7 @@ import type { ListResult, WatchEvent, WatchHandle, WatchOptions, WatchSink } fro
 import type { KubeObject } from '../../apiserver/types.js';
 import type { ChangeFeed } from '../../queue/change-feed.js';
 import type { Change, ObjectStore } from '../../queue/object-store.js';
+import { callStorage } from './storage-call.js';
 
 const REPLAY_PAGE = 1000;
 
@@ -75,10 +76,17 @@ export async function startWatch(a: WatchArgs): Promise<WatchHandle> {
     if (live) deliver(changes);
     else buffered.push(changes);
   });
+  // What this watcher was sent may not have happened: it ends with 410 and its client relists.
+  const unsubscribeReset = a.feed.subscribeReset((reason) => {
+    if (stopped) return;
+    handle.stop();
+    sink.error(newResourceExpired(`the watch must start over from a new list: ${reason}`));
+  });
   const handle: WatchHandle = {
     stop: () => {
       stopped = true;
       unsubscribe();
+      unsubscribeReset();
     },
     progress: () => {
       const feedRv = BigInt(a.feed.lastResourceVersion);
@@ -97,9 +105,9 @@ export async function startWatch(a: WatchArgs): Promise<WatchHandle> {
     } else {
       delivered = BigInt(rv);
       for (;;) {
-        const { changes, expired } = await a.store.changesAfter(String(delivered), REPLAY_PAGE);
+        const { changes, expired } = await callStorage(a.store.redis, () => a.store.changesAfter(String(delivered), REPLAY_PAGE));
         if (expired) {
-          const oldest = await a.store.redis.xrange(a.store.keys.changes, '-', '+', 'COUNT', 1);
+          const oldest = await callStorage(a.store.redis, () => a.store.redis.xrange(a.store.keys.changes, '-', '+', 'COUNT', 1));
           const first = oldest[0]?.[0]?.split('-')[0] ?? String(delivered);
           handle.stop();
           sink.error(newResourceExpired(`too old resource version: ${rv} (${first})`));

@@ -9,6 +9,7 @@ import { CANCELLING, finish, setSucceeded } from '../../apis/kubeactions/status.
 import { isFinished, type WorkflowRun } from '../../apis/kubeactions/types.js';
 import type { LogStore } from '../../queue/log-store.js';
 import type { RunQueue } from '../../queue/run-queue.js';
+import { callStorage } from '../generic/storage-call.js';
 import type { GenericStore } from '../generic/store.js';
 import { decodeOptions } from './options.js';
 
@@ -42,13 +43,15 @@ export class CancelREST implements NamedCreater {
     });
     const run = result.object as WorkflowRun;
     if (!ctx.dryRun && action === 'stop') {
-      await this.queue.publish({
+      await callStorage(this.logs.redis, () => this.queue.publish({
         uid: run.metadata.uid, action: 'stop', reason: 'Cancelled', message,
         ...(typeof opts.gracePeriodSeconds === 'number' ? { gracePeriodSeconds: opts.gracePeriodSeconds } : {}),
-      });
+      }));
     } else if (!ctx.dryRun && action === 'dequeue') {
-      await this.queue.removeJob(run.metadata.uid);
-      await this.logs.end(run.metadata.uid, 'Cancelled');
+      await callStorage(this.logs.redis, async () => {
+        await this.queue.removeJob(run.metadata.uid);
+        await this.logs.end(run.metadata.uid, 'Cancelled');
+      });
     }
     return result;
   }

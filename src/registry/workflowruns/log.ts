@@ -1,15 +1,20 @@
 // LogREST: GET …/workflowruns/NAME/log as text/plain, steps in order; `follow` streams until
 // the run ends (after pods/log, pkg/registry/core/pod/rest/log.go).
-import type { Redis } from 'ioredis';
-import { isNotFound, newBadRequest } from '../../apiserver/errors.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isNotFound, isServiceUnavailable, newBadRequest } from '../../apiserver/errors.js';
 import type { ResourceStreamer, StreamGetter } from '../../apiserver/handlers/types.js';
 import type { Getter, RequestContext } from '../../apiserver/rest.js';
 import { isFinished, type WorkflowRun } from '../../apis/kubeactions/types.js';
 import type { LogEntry, LogStore } from '../../queue/log-store.js';
+import type { RedisClient } from '../../queue/redis-client.js';
+import { isRedisUnavailable } from '../../queue/unavailable.js';
+import { callStorage } from '../generic/storage-call.js';
 import { type LogOptions, parseLogOptions, rfc3339Nano } from './log-options.js';
 
 const PAGE = 1000;
 const IDLE_CHECK_MS = 5000;
+/** How often a follower whose Redis is out of reach tries again. */
+const UNAVAILABLE_RETRY_MS = 1000;
 
 /** Splits a chunk of whole lines (the last one may lack its newline) into lines. */
 function splitLines(data: Buffer): Buffer[] {
@@ -28,7 +33,7 @@ export class LogREST implements StreamGetter {
     readonly runs: Getter,
     readonly logs: LogStore,
     /** A new connection for one follower's blocking reads. */
-    readonly connect: () => Redis,
+    readonly connect: () => RedisClient,
   ) {}
 
   async getStream(ctx: RequestContext, name: string, q: URLSearchParams): Promise<ResourceStreamer> {
@@ -91,7 +96,7 @@ export class LogREST implements StreamGetter {
     const entries: LogEntry[] = [];
     let last = after;
     for (;;) {
-      const page = await this.logs.read(uid, last, PAGE);
+      const page = await callStorage(this.logs.redis, () => this.logs.read(uid, last, PAGE));
       for (const e of page) {
         last = e.id;
         if (e.end) return { entries, last, ended: true };
@@ -103,12 +108,14 @@ export class LogREST implements StreamGetter {
 
   async *#follow(ctx: RequestContext, name: string, uid: string, after: string): AsyncGenerator<LogEntry> {
     const conn = this.connect();
+    conn.on('error', () => undefined); // connection errors reach the follower through its reads
     const stop = (): void => conn.disconnect();
     ctx.signal.addEventListener('abort', stop, { once: true });
     let last = after === '0' ? '0-0' : after;
     try {
       while (!ctx.signal.aborted) {
-        const entries = await this.logs.wait(conn, uid, last, IDLE_CHECK_MS);
+        const entries = await this.#wait(conn, uid, last, ctx.signal);
+        if (entries === undefined) continue;
         for (const e of entries) {
           last = e.id;
           if (e.end) return;
@@ -124,13 +131,28 @@ export class LogREST implements StreamGetter {
     }
   }
 
-  /** The run is gone, or finished with nothing more to read. */
+  /**
+   * The entries after `after`, waiting up to IDLE_CHECK_MS; undefined after waiting out a moment
+   * in which Redis could not be reached: a follower stays open through a Redis restart.
+   */
+  async #wait(conn: RedisClient, uid: string, after: string, signal: AbortSignal): Promise<LogEntry[] | undefined> {
+    try {
+      return await this.logs.wait(conn, uid, after, IDLE_CHECK_MS);
+    } catch (err) {
+      if (!isRedisUnavailable(err) || signal.aborted) throw err;
+      await sleep(UNAVAILABLE_RETRY_MS);
+      return undefined;
+    }
+  }
+
+  /** The run is gone, or finished with nothing more to read; not known while storage is unavailable. */
   async #over(ctx: RequestContext, name: string, uid: string): Promise<boolean> {
     try {
       const run = (await this.runs.get(ctx, name)).object as WorkflowRun;
       return run.metadata.uid !== uid || isFinished(run.status?.phase);
     } catch (err) {
       if (isNotFound(err)) return true;
+      if (isServiceUnavailable(err)) return false;
       throw err;
     }
   }
