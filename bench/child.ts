@@ -23,7 +23,7 @@ async function startApi(): Promise<{ port: number }> {
   const api = await startApiServer(redisSettings, {
     port: 0, host: '127.0.0.1', cert: env.cert, key: env.key,
     tokens: new Map([[env.token, { name: 'bench', groups: ['system:masters'] }]]),
-    bookmarkIntervalMs: 60_000, minRequestTimeoutSeconds: 1800, requestTimeoutMs: 60_000,
+    bookmarkIntervalMs: 60_000, minRequestTimeoutSeconds: 1800, requestTimeoutMs: 60_000, shutdownGraceMs: 0,
   }, pino({ level: 'warn', base: undefined }));
   parts.push(api);
   const address = api.server.address();
@@ -37,7 +37,7 @@ async function startOurWorker(concurrency: number, logLimitBytes: number): Promi
   const redis = connectRedis(env.redisUrl);
   const worker = new RunWorker({
     redis, prefix: env.prefix, changeHistory: redisSettings.changeHistory, concurrency,
-    workspaceDir: env.workspaceDir, lockDurationMs: 30_000, stalledIntervalMs: 15_000, killGraceMs: 2000,
+    workspaceDir: env.workspaceDir, lockDurationMs: 30_000, stalledIntervalMs: 15_000, killGraceMs: 2000, shutdownGraceMs: 0,
     logLimitBytes, onStepStarted: (uid) => starts.push([uid, monoMs()]),
   });
   await worker.start();

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { pino, type Logger } from 'pino';
 import { type AuthFlags, authSettingsFromFlags } from '../apiserver/auth/options.js';
+import { type LoadFlags, loadLimitsFromFlags } from '../apiserver/load-options.js';
 import type { RequestLogMode } from '../apiserver/request-observer.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { ensureServingCertificate } from './certs.js';
@@ -17,8 +18,10 @@ interface CommonOpts {
   redisPrefix: string;
   changeHistory: number;
   logLevel: string;
+  /** --shutdown-grace-period in ms. */
+  shutdownGracePeriod: number;
 }
-interface ApiOpts extends CommonOpts, AuthFlags {
+interface ApiOpts extends CommonOpts, AuthFlags, LoadFlags {
   securePort: number;
   bindAddress: string;
   tlsCertFile?: string;
@@ -65,6 +68,7 @@ function workerSettings(o: WorkerOpts, workspaceDir: string): WorkerSettings {
     lockDurationMs: o.lockDuration * 1000,
     stalledIntervalMs: o.stalledInterval * 1000,
     killGraceMs: o.killGracePeriod * 1000,
+    shutdownGraceMs: o.shutdownGracePeriod,
     logLimitBytes: o.logLimitBytes,
   };
 }
@@ -90,12 +94,15 @@ function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map
     minRequestTimeoutSeconds: o.minRequestTimeout,
     requestTimeoutMs: o.requestTimeout,
     requestLog: o.requestLog,
+    shutdownGraceMs: o.shutdownGracePeriod,
+    limits: loadLimitsFromFlags(o),
   };
 }
 
 /**
- * Runs `start`, which pushes what it starts onto `parts`; stops everything in reverse order on
- * SIGINT/SIGTERM, or when starting fails (then exits 1 with the reason).
+ * Runs `start`, which pushes what it starts onto `parts`; stops everything gracefully in reverse
+ * order on SIGINT/SIGTERM (a second signal exits at once, 130), or when starting fails (then
+ * exits 1 with the reason).
  */
 async function supervise(log: Logger, start: (parts: Running[]) => Promise<void>): Promise<void> {
   const parts: Running[] = [];
@@ -104,10 +111,19 @@ async function supervise(log: Logger, start: (parts: Running[]) => Promise<void>
     if (stopping) return;
     stopping = true;
     for (const p of [...parts].reverse()) await p.stop().catch((err: unknown) => log.error({ err }, 'stop failed'));
+    log.info('stopped');
     process.exit(code);
   };
-  process.on('SIGINT', () => void stop(0));
-  process.on('SIGTERM', () => void stop(0));
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      log.warn({ signal }, 'second signal: exiting now');
+      process.exit(130);
+    }
+    log.info({ signal }, 'shutting down');
+    void stop(0);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     await start(parts);
   } catch (err) {
@@ -139,7 +155,7 @@ async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[])
   const port = o.port ?? o.securePort;
   const api = await startApiServer(redis, apiSettings(o, tls, tokens, port, host, false), log);
   parts.push(api);
-  parts.push(await startWorker(redis, workerSettings(o, o.workspaceDir ?? join(dataDir, 'workspaces'))));
+  parts.push(await startWorker(redis, workerSettings(o, o.workspaceDir ?? join(dataDir, 'workspaces')), log));
   const kubeconfig = join(dataDir, 'kubeconfig');
   const address = api.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
@@ -165,7 +181,7 @@ export async function runWorker(o: WorkerOpts): Promise<void> {
   await supervise(log, async (parts) => {
     const workspaceDir = o.workspaceDir ?? (await mkdtemp(join(tmpdir(), 'kube-actions-workspaces-')));
     const redis = { url: o.redisUrl ?? '', prefix: o.redisPrefix, changeHistory: o.changeHistory };
-    parts.push(await startWorker(redis, workerSettings(o, workspaceDir)));
+    parts.push(await startWorker(redis, workerSettings(o, workspaceDir), log));
     log.info({ concurrency: o.concurrency }, 'worker started');
   });
 }

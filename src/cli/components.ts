@@ -2,10 +2,13 @@
 import type https from 'node:https';
 import type { Logger } from 'pino';
 import { type AuthSettings, buildDelegatedAuth, defaultAuthSettings } from '../apiserver/auth/delegating.js';
+import type { LoadLimits } from '../apiserver/load-options.js';
 import type { RequestLogMode } from '../apiserver/request-observer.js';
 import { type CertFiles, reloadCertificates } from '../apiserver/cert-reloader.js';
 import { buildApp, listen } from '../apiserver/server.js';
+import { closeGracefully } from '../apiserver/shutdown.js';
 import type { UserInfo } from '../apiserver/types.js';
+import { ensureConnected } from '../queue/unavailable.js';
 import { WorkerRegistry } from '../queue/worker-registry.js';
 import { WorkflowRunStorage } from '../registry/workflowruns/storage.js';
 import { startHeartbeat } from '../worker/heartbeat.js';
@@ -36,6 +39,10 @@ export interface ApiServerSettings {
   requestTimeoutMs: number;
   /** --request-log: which requests are logged at info level (default `notable`). */
   requestLog?: RequestLogMode;
+  /** --max-requests-inflight and the other load-protection flags (default DEFAULT_LOAD_LIMITS). */
+  limits?: LoadLimits;
+  /** After SIGTERM: how long requests in flight may go on before their connections are cut. */
+  shutdownGraceMs: number;
 }
 
 export interface Running {
@@ -48,19 +55,24 @@ export async function startApiServer(
   logger: Logger,
 ): Promise<Running & { server: https.Server; storage: WorkflowRunStorage }> {
   const auth = await buildDelegatedAuth(s.tokens, s.auth ?? defaultAuthSettings(), logger);
-  const redis = connectRedis(redisSettings.url);
+  const redis = connectRedis(redisSettings.url, redisSettings.prefix);
   const storage = new WorkflowRunStorage({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory });
+  storage.feed.onReadError = (err) => logger.warn({ err }, 'the change feed lost Redis; watches stay open and resume when it is back');
   await storage.start();
   const app = buildApp({
     resources: [storage.install],
     authenticator: auth.authenticator,
     authorizer: auth.authorizer,
     logger,
-    checks: [{ name: 'redis', on: ['readyz'], check: async () => void (await redis.ping()) }],
+    checks: [{ name: 'redis', on: ['readyz'], check: async () => {
+      ensureConnected(redis);
+      await redis.ping();
+    } }],
     watch: { bookmarkIntervalMs: s.bookmarkIntervalMs, maxBufferedBytes: 16 * 1024 * 1024, minRequestTimeoutSeconds: s.minRequestTimeoutSeconds },
     version: VERSION_INFO,
     requestLog: s.requestLog,
     requestTimeoutMs: s.requestTimeoutMs,
+    limits: s.limits,
   });
   const ownMetrics = registerKubeActionsMetrics({ metrics: app.metrics, storage, redis, prefix: redisSettings.prefix });
   const server = await listen(app, { port: s.port, host: s.host, cert: s.cert, key: s.key });
@@ -71,10 +83,7 @@ export async function startApiServer(
     server,
     storage,
     stop: async () => {
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      await closeGracefully(server, app.endLongRunning, s.shutdownGraceMs);
       stopReload();
       ownMetrics.close();
       await storage.close();
@@ -90,19 +99,21 @@ export interface WorkerSettings {
   lockDurationMs: number;
   stalledIntervalMs: number;
   killGraceMs: number;
+  /** After SIGTERM: how long runs may go on before they are handed back. */
+  shutdownGraceMs: number;
   logLimitBytes: number;
 }
 
-export async function startWorker(redisSettings: RedisSettings, s: WorkerSettings): Promise<Running & { worker: RunWorker }> {
-  const redis = connectRedis(redisSettings.url);
-  const worker = new RunWorker({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory, ...s });
+export async function startWorker(redisSettings: RedisSettings, s: WorkerSettings, logger?: Logger): Promise<Running & { worker: RunWorker }> {
+  const redis = connectRedis(redisSettings.url, redisSettings.prefix);
+  const worker = new RunWorker({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory, ...s, ...(logger ? { logger } : {}) });
   await worker.start();
   const heartbeat = await startHeartbeat(new WorkerRegistry(redis, redisSettings.prefix), worker);
   return {
     worker,
     stop: async () => {
-      await heartbeat.stop();
       await worker.close();
+      await heartbeat.stop();
       redis.disconnect();
     },
   };

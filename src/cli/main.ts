@@ -3,12 +3,19 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseGoDuration } from '../apiserver/timeout.js';
 import { addAuthFlags } from '../apiserver/auth/options.js';
+import { addLoadFlags } from '../apiserver/load-options.js';
 import { REQUEST_LOG_MODES } from '../apiserver/request-observer.js';
 import { runApiServer, runDev, runWorker } from './commands.js';
 
 function parseRequestTimeout(v: string): number {
   const ms = parseGoDuration(v);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError('a positive Go duration such as 60s or 1m30s');
+  return ms;
+}
+
+function parseDuration(v: string): number {
+  const ms = parseGoDuration(v);
+  if (ms === undefined || ms < 0) throw new InvalidArgumentError('a Go duration such as 25s or 1m30s');
   return ms;
 }
 
@@ -24,11 +31,13 @@ function redisOptions(cmd: Command, required: boolean): Command {
     .addOption(url)
     .addOption(new Option('--redis-prefix <prefix>', 'prefix (hash tag) of every Redis key').default('{ka}'))
     .addOption(new Option('--change-history <n>', 'change events kept for resuming watches').default(100000).argParser(Number))
+    .addOption(new Option('--shutdown-grace-period <duration>', 'after SIGTERM, how long requests in flight (apiserver) or runs (worker) may go on (Go duration)')
+      .default(25_000, '25s').argParser(parseDuration))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('LOG_LEVEL'));
 }
 
 function apiserverOptions(cmd: Command): Command {
-  return addAuthFlags(cmd
+  return addLoadFlags(addAuthFlags(cmd
     .addOption(new Option('--secure-port <port>', 'HTTPS port').default(8443).argParser(Number))
     .addOption(new Option('--bind-address <ip>', 'address to listen on (dev: 127.0.0.1 unless given)').default('0.0.0.0'))
     .option('--tls-cert-file <file>', 'serving certificate (PEM); default: self-signed, kept in --cert-dir')
@@ -39,7 +48,7 @@ function apiserverOptions(cmd: Command): Command {
     .addOption(new Option('--request-timeout <duration>', 'requests other than watch, log, exec and attach end with 504 after this (Go duration)').default(60_000, '60s').argParser(parseRequestTimeout))
     .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number))
     .addOption(new Option('--request-log <mode>', 'requests logged at info level: all; notable (mutating, failed or slower than 1s); none')
-      .choices(REQUEST_LOG_MODES).default('notable')));
+      .choices(REQUEST_LOG_MODES).default('notable'))));
 }
 
 function workerOptions(cmd: Command): Command {

@@ -1,23 +1,27 @@
 // The worker process: a BullMQ Worker that runs WorkflowRuns, plus the housekeeping every
 // worker shares (stop requests, TTL deletion, runs whose job was lost).
 import { hostname } from 'node:os';
-import { Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import { DelayedError, Worker, type Job } from 'bullmq';
+import { pino, type Logger } from 'pino';
 import { workflowRunFields } from '../apis/kubeactions/fields.js';
-import { awaitRetry, CANCELLING, expiresAt, finish, isActive, setStep, startAttempt } from '../apis/kubeactions/status.js';
+import { awaitRetry, CANCELLING, expiresAt, isActive, setStep, startAttempt } from '../apis/kubeactions/status.js';
 import { isFinished, type WorkflowRun } from '../apis/kubeactions/types.js';
 import { LogStore } from '../queue/log-store.js';
 import { ObjectStore } from '../queue/object-store.js';
 import { Records } from '../queue/records.js';
+import { duplicateClient, type RedisClient } from '../queue/redis-client.js';
 import { type ControlMessage, RUN_QUEUE, type RunJobData, RunQueue } from '../queue/run-queue.js';
 import { everyNonOverlapping } from './interval.js';
 import { createWorkspace, removeWorkspace } from './workspace.js';
-import { finishRun, runAttempt, runEnv, type StopReason } from './attempt.js';
+import { runAttempt, runEnv, type StopReason } from './attempt.js';
+import { deleteExpired, failLostRuns } from './housekeeping.js';
+import { RunEndings } from './run-endings.js';
 import { type HeldRun, serveSession } from './sessions.js';
+import { untilStored, warnThrottled } from './store-retry.js';
 import { SessionHub } from '../queue/sessions.js';
 
 export interface RunWorkerOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   workspaceDir: string;
   concurrency: number;
@@ -27,17 +31,23 @@ export interface RunWorkerOptions {
   /** How often workers look for stalled jobs and lost runs. */
   stalledIntervalMs: number;
   killGraceMs: number;
+  /** On close, how long runs may go on before their steps are stopped and the runs handed back. */
+  shutdownGraceMs: number;
   logLimitBytes: number;
   changeHistory: number;
   /** Called with the time (ms, performance.now) a step's process started, for benchmarks. */
   onStepStarted?: (runUid: string) => void;
+  /** Where failures (Redis out of reach, housekeeping errors) are reported; default: warnings on stdout. */
+  logger?: Logger;
 }
 
 export class RunWorker {
   readonly id: string;
   readonly records: Records<WorkflowRun>;
   readonly logs: LogStore;
+  readonly log: Logger;
   readonly #queue: RunQueue;
+  readonly #endings: RunEndings;
   readonly #running = new Map<string, AbortController>();
   /** What exec/attach sessions need of the runs this worker holds. */
   readonly #held = new Map<string, HeldRun>();
@@ -46,11 +56,12 @@ export class RunWorker {
   /** Process group of the step each held run is running. */
   readonly #pids = new Map<string, number>();
   #worker: Worker<RunJobData> | undefined;
-  #subscriber: Redis | undefined;
+  #subscriber: RedisClient | undefined;
   #timers: NodeJS.Timeout[] = [];
 
   constructor(readonly opts: RunWorkerOptions) {
     this.id = opts.workerId ?? `${hostname()}-${process.pid}`;
+    this.log = opts.logger ?? pino({ level: 'warn', base: undefined });
     const store = new ObjectStore({ redis: opts.redis, prefix: opts.prefix, resource: RUN_QUEUE, changeHistory: opts.changeHistory });
     this.records = new Records<WorkflowRun>(store, {
       labels: (r) => r.metadata.labels,
@@ -60,6 +71,7 @@ export class RunWorker {
     });
     this.logs = new LogStore(opts.redis, store.keys);
     this.#queue = new RunQueue({ redis: opts.redis, prefix: opts.prefix });
+    this.#endings = new RunEndings(this.records, this.logs, this.log, this.id);
   }
 
   /** Jobs this worker has taken and not finished yet. */
@@ -69,24 +81,26 @@ export class RunWorker {
 
   async start(): Promise<void> {
     this.#hub = new SessionHub(this.opts.redis, this.records.store.keys);
-    const sub = (this.#subscriber = this.opts.redis.duplicate({ enableAutoPipelining: false }));
+    const sub = (this.#subscriber = duplicateClient(this.opts.redis, { enableAutoPipelining: false }));
+    sub.on('error', warnThrottled(this.log, 'the control channel lost Redis; it reconnects'));
     sub.on('message', (_channel: string, text: string) => this.#onControl(text));
     await sub.subscribe(this.#queue.controlChannel);
-    this.#worker = new Worker<RunJobData>(RUN_QUEUE, (job) => this.#process(job), {
-      connection: this.opts.redis.duplicate({ maxRetriesPerRequest: null, enableAutoPipelining: false }),
+    this.#worker = new Worker<RunJobData>(RUN_QUEUE, (job, token) => this.#process(job, token), {
+      connection: duplicateClient(this.opts.redis, { maxRetriesPerRequest: null, enableAutoPipelining: false }),
       prefix: this.opts.prefix,
       concurrency: this.opts.concurrency,
       lockDuration: this.opts.lockDurationMs,
       stalledInterval: this.opts.stalledIntervalMs,
       maxStalledCount: 1_000_000,
     });
-    this.#worker.on('error', () => undefined);
-    this.#every(1000, () => this.#expire());
-    this.#every(this.opts.stalledIntervalMs, () => this.#reconcile());
+    this.#worker.on('error', warnThrottled(this.log, 'the BullMQ worker failed; it retries'));
+    this.#every('deleting expired runs', 1000, () => deleteExpired(this.records));
+    this.#every('looking for lost runs', this.opts.stalledIntervalMs, () => this.#reconcile());
   }
 
-  #every(ms: number, fn: () => Promise<void>): void {
-    this.#timers.push(everyNonOverlapping(ms, fn));
+  #every(what: string, ms: number, fn: () => Promise<void>): void {
+    const warn = warnThrottled(this.log, `${what} failed; tried again in ${ms} ms`);
+    this.#timers.push(everyNonOverlapping(ms, () => fn().catch(warn)));
   }
 
   #onControl(text: string): void {
@@ -124,24 +138,31 @@ export class RunWorker {
     }
   }
 
-  async #process(job: Job<RunJobData>): Promise<void> {
+  async #process(job: Job<RunJobData>, token: string | undefined): Promise<void> {
     const { uid } = job.data;
     // Sessions for a run this worker is starting wait for it instead of going unanswered.
     let resolveHeld: (h: HeldRun | undefined) => void = () => undefined;
     this.#heldSoon.set(uid, new Promise((r) => (resolveHeld = r)));
+    let handedBack = false;
     try {
-      await this.#start(job, resolveHeld);
+      handedBack = await this.#start(job, resolveHeld);
     } finally {
       resolveHeld(undefined);
       this.#heldSoon.delete(uid);
     }
+    if (handedBack) {
+      // Back to the queue at once, for another worker; not a failed attempt.
+      await job.moveToDelayed(Date.now(), token);
+      throw new DelayedError();
+    }
   }
 
-  async #start(job: Job<RunJobData>, resolveHeld: (h: HeldRun) => void): Promise<void> {
+  /** Resolves true when the run was handed back because this worker is shutting down. */
+  async #start(job: Job<RunJobData>, resolveHeld: (h: HeldRun) => void): Promise<boolean> {
     const { member, uid } = job.data;
     // One write starts the attempt and its first step; what it saw decides the rest.
     let seen: { deleting: boolean; attempt: number; lost?: string; maxAttempts: number } | undefined;
-    const started = await this.records.mutate(member, (r) => {
+    const started = await untilStored(`the start of ${member}`, this.log, () => this.records.mutate(member, (r) => {
       seen = undefined;
       if (r.metadata.uid !== uid || isFinished(r.status?.phase)) return false;
       const maxAttempts = (r.spec.retry?.limit ?? 0) + 1;
@@ -155,23 +176,27 @@ export class RunWorker {
       startAttempt(r, attempt, this.id, now);
       setStep(r, 0, 'Running', now);
       return true;
-    });
-    if (!started || !seen) return;
+    }));
+    if (!started || !seen) return false;
     const { attempt, lost, maxAttempts } = seen;
-    if (lost) await this.logs.append(uid, [{ attempt: attempt - 1, step: '', data: Buffer.from(`[kube-actions] ${lost}\n`) }]);
+    if (lost) {
+      const line = [{ attempt: attempt - 1, step: '', data: Buffer.from(`[kube-actions] ${lost}\n`) }];
+      await untilStored(`the log of ${member}`, this.log, () => this.logs.append(uid, line));
+    }
     if (seen.deleting) {
       await this.records.remove(member);
-      return;
+      return false;
     }
     if (lost && attempt > maxAttempts) {
-      await this.#finish(member, uid, 'Failed', 'WorkerLost', lost);
-      return;
+      await this.#endings.finish(member, uid, 'Failed', 'WorkerLost', lost);
+      return false;
     }
-    await this.#runAttempt(member, uid, started, attempt, maxAttempts, resolveHeld);
+    return this.#runAttempt(member, uid, started, attempt, maxAttempts, resolveHeld);
   }
 
+  /** Resolves true when the run was handed back (see #start). */
   async #runAttempt(member: string, uid: string, run: WorkflowRun, attempt: number, maxAttempts: number,
-    resolveHeld: (h: HeldRun) => void): Promise<void> {
+    resolveHeld: (h: HeldRun) => void): Promise<boolean> {
     const controller = new AbortController();
     this.#running.set(uid, controller);
     const timeout = run.spec.timeoutSeconds
@@ -184,28 +209,31 @@ export class RunWorker {
     try {
       const result = await runAttempt({
         records: this.records, logs: this.logs, member, run, attempt, workspace, held,
-        signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes,
+        signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes, log: this.log,
         onStepStarted: (pid) => {
           this.#pids.set(uid, pid);
           this.opts.onStepStarted?.(uid);
         },
       });
-      if (result.outcome === 'Gone') return;
+      if (result.outcome === 'Gone') return false;
       if (result.outcome === 'Stopped') {
-        await this.#stopped(member, uid, controller.signal.reason as StopReason, run.spec.timeoutSeconds);
-        return;
+        const reason = controller.signal.reason as StopReason;
+        if (reason === 'Shutdown') return this.#endings.handBack(member, uid, attempt);
+        await this.#endings.stopped(member, uid, reason, run.spec.timeoutSeconds);
+        return false;
       }
       if (result.outcome === 'Succeeded') {
-        await this.#finish(member, uid, 'Succeeded', 'Succeeded', result.message);
-        return;
+        await this.#endings.finish(member, uid, 'Succeeded', 'Succeeded', result.message);
+        return false;
       }
       if (attempt < maxAttempts) {
         const backoff = run.spec.retry?.backoffSeconds ?? 0;
         const message = `attempt ${attempt} of ${maxAttempts} failed (${result.message}); retrying in ${backoff}s`;
-        await this.records.mutate(member, (r) => (awaitRetry(r, message, Date.now()), true));
+        await untilStored(`the retry of ${member}`, this.log, () => this.records.mutate(member, (r) => (awaitRetry(r, message, Date.now()), true)));
         throw new Error(message);
       }
-      await this.#finish(member, uid, 'Failed', 'StepFailed', result.message);
+      await this.#endings.finish(member, uid, 'Failed', 'StepFailed', result.message);
+      return false;
     } finally {
       clearTimeout(timeout);
       this.#running.delete(uid);
@@ -213,40 +241,6 @@ export class RunWorker {
       this.#held.delete(uid);
       controller.abort('Shutdown');
       await removeWorkspace(workspace).catch(() => undefined);
-    }
-  }
-
-  async #stopped(member: string, uid: string, reason: StopReason, timeoutSeconds: number | undefined): Promise<void> {
-    if (reason === 'Shutdown') return; // left Running: another worker takes the job over
-    if (reason === 'Deleted') {
-      await this.records.remove(member);
-    } else if (reason === 'Timeout') {
-      await this.#finish(member, uid, 'Failed', 'Timeout', `the run did not finish within ${timeoutSeconds ?? 0}s`);
-    } else {
-      const run = await this.records.mutate(member, (r) => {
-        if (!isActive(r)) return false;
-        const cond = r.status?.conditions?.find((c) => c.type === 'Succeeded');
-        finish(r, 'Cancelled', 'Cancelled', cond?.reason === CANCELLING && cond.message ? cond.message : 'the run was cancelled', Date.now());
-        return true;
-      });
-      await this.logs.end(uid, 'Cancelled');
-      if (run?.metadata.deletionTimestamp) await this.records.remove(member);
-    }
-  }
-
-  async #finish(member: string, uid: string, phase: 'Succeeded' | 'Failed' | 'Cancelled', reason: string, message: string): Promise<void> {
-    const run = await finishRun(this.records, member, phase, reason, message);
-    await this.logs.end(uid, phase);
-    if (run?.metadata.deletionTimestamp) await this.records.remove(member);
-  }
-
-  /** Deletes finished runs whose ttlSecondsAfterFinished has passed. */
-  async #expire(): Promise<void> {
-    for (const member of await this.records.store.expired(Date.now(), 100)) {
-      const cur = await this.records.read(member);
-      const at = cur ? expiresAt(cur.obj) : undefined;
-      if (!cur) await this.records.store.redis.zrem(this.records.store.keys.ttl, member);
-      else if (at !== undefined && at <= Date.now()) await this.records.remove(member);
     }
   }
 
@@ -263,26 +257,22 @@ export class RunWorker {
     }
   }
 
-  /** Active runs whose job no longer exists end Failed (WorkerLost), or are deleted if asked. */
   async #reconcile(): Promise<void> {
     await this.#checkHeld();
-    for (const member of await this.records.store.activeMembers()) {
-      const cur = await this.records.read(member);
-      if (!cur || !isActive(cur.obj)) continue;
-      const state = await this.#queue.jobState(cur.obj.metadata.uid);
-      if (state !== 'unknown' && state !== 'completed' && state !== 'failed') continue;
-      if (cur.obj.metadata.deletionTimestamp) {
-        await this.records.remove(member);
-        continue;
-      }
-      await this.#finish(member, cur.obj.metadata.uid, 'Failed', 'WorkerLost', 'the run\'s job was lost: its worker stopped and the job could not be recovered');
-    }
+    await failLostRuns(this.records, this.#queue, this.#endings);
   }
 
+  /**
+   * Takes no more runs; lets the runs it holds go on for the shutdown grace, then stops their
+   * steps and hands them back to the queue; resolves when none is left.
+   */
   async close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
-    for (const c of this.#running.values()) c.abort('Shutdown' satisfies StopReason);
-    await this.#worker?.close(true);
+    const grace = setTimeout(() => {
+      for (const c of this.#running.values()) c.abort('Shutdown' satisfies StopReason);
+    }, this.opts.shutdownGraceMs);
+    await this.#worker?.close();
+    clearTimeout(grace);
     this.#subscriber?.disconnect();
     this.#hub?.close();
     await this.#queue.close();

@@ -92,6 +92,6 @@ export async function startApiServerProcess(opts: { redisUrl: string; dir: strin
 /** Starts `kube-actions worker` (short lock and stall intervals, so lost work is found fast). */
 export async function startWorkerProcess(opts: { redisUrl: string; workspaceDir: string; args?: string[] }): Promise<Component> {
   const { c } = await spawnComponent(['worker', '--redis-url', opts.redisUrl, '--workspace-dir', opts.workspaceDir,
-    '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', ...(opts.args ?? [])], 'worker started');
+    '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', '--shutdown-grace-period', '1s', ...(opts.args ?? [])], 'worker started');
   return c;
 }

@@ -23,7 +23,7 @@ export interface DevServer {
 export async function startDevServer(opts: { redisUrl?: string; args?: string[]; dataDir?: string } = {}): Promise<DevServer> {
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kube-actions-dev-')));
   const args = [MAIN, 'dev', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn',
-    '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', ...(opts.args ?? [])];
+    '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', '--shutdown-grace-period', '1s', ...(opts.args ?? [])];
   if (opts.redisUrl) args.push('--redis-url', opts.redisUrl);
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: '' } });
   let out = '';

@@ -2,7 +2,7 @@ import { formatTime } from '../../apiserver/time.js';
 // Status transitions of a WorkflowRun, shared by the apiserver (initial state) and the worker.
 // Tekton-style condition: Succeeded is Unknown while pending or running, then True or False.
 import {
-  type Condition, isFinished, RunPhase, type StepPhase, type WorkflowRun, type WorkflowRunSpec,
+  type Condition, isFinished, RunPhase, type Step, type StepPhase, type WorkflowRun, type WorkflowRunSpec,
   type WorkflowRunStatus,
 } from './types.js';
 
@@ -11,12 +11,14 @@ const timestamp = formatTime;
 /** The Succeeded condition's reason while a cancel request waits for the worker. */
 export const CANCELLING = 'Cancelling';
 
+/** The status of a new run; `spec` is not validated yet, so steps of the wrong type are skipped. */
 export function initialStatus(spec: WorkflowRunSpec | undefined, now: number): WorkflowRunStatus {
+  const steps: unknown = spec?.steps;
   return {
     phase: RunPhase.Pending,
     conditions: [succeeded('Unknown', 'Pending', 'Waiting for a worker', now)],
     attempt: 0,
-    steps: (spec?.steps ?? []).map((s) => ({ name: s.name, phase: 'Pending' })),
+    steps: (Array.isArray(steps) ? (steps as unknown[]) : []).map((s) => ({ name: String((s as Partial<Step> | null)?.name ?? ''), phase: 'Pending' })),
   };
 }
 
@@ -79,6 +81,18 @@ export function awaitRetry(run: WorkflowRun, message: string, now: number): void
   const st = (run.status ??= {});
   st.phase = RunPhase.Pending;
   setSucceeded(st, 'Unknown', 'Retrying', message, now);
+}
+
+/**
+ * Back to Pending with `attempt` still to run: its worker shut down before it finished, which
+ * does not count as a failed attempt.
+ */
+export function handBack(run: WorkflowRun, message: string, now: number): void {
+  const st = (run.status ??= {});
+  st.phase = RunPhase.Pending;
+  st.attempt = Math.max(0, (st.attempt ?? 1) - 1);
+  delete st.workerId;
+  setSucceeded(st, 'Unknown', 'Rescheduled', message, now);
 }
 
 export function isActive(run: WorkflowRun): boolean {
