@@ -1,9 +1,11 @@
 // The apiserver's own Prometheus metrics, named and labelled as kube-apiserver's
 // (k8s.io/apiserver pkg/endpoints/metrics): requests by verb, resource and code, their
-// duration, open long-running requests and requests in flight. Served on GET /metrics.
+// duration, open long-running requests, requests in flight and those dropped over the in-flight
+// limits. Served on GET /metrics.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { ResourceInstall } from './handlers/types.js';
 import { isLongRunning, isReadOnly, type RequestLabels, RequestLabeler } from './metrics-labels.js';
+import type { RequestKind } from './max-in-flight.js';
 import type { RequestInfo } from './request-info.js';
 
 /** The Prometheus text exposition format, version 0.0.4. */
@@ -40,6 +42,7 @@ export class ApiServerMetrics {
   readonly #duration: Histogram<Label>;
   readonly #longRunning: Gauge<Label>;
   readonly #inflight = { readOnly: 0, mutating: 0 };
+  readonly #dropped: Counter<'request_kind'>;
   #watches = 0;
 
   constructor(installs: readonly ResourceInstall[], opts: ApiServerMetricsOptions = {}) {
@@ -74,7 +77,16 @@ export class ApiServerMetrics {
         this.set({ request_kind: 'mutating' }, inflight.mutating);
       },
     });
+    this.#dropped = new Counter({
+      name: 'apiserver_dropped_requests_total', registers, labelNames: ['request_kind'],
+      help: 'Number of requests dropped with \'Try again later\' response (over --max-requests-inflight or --max-mutating-requests-inflight).',
+    });
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Counts a request refused with 429 by the in-flight limit of its kind. */
+  dropped(kind: RequestKind): void {
+    this.#dropped.inc({ request_kind: kind });
   }
 
   /** Open watch requests of this process. */

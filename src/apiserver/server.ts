@@ -20,6 +20,11 @@ import { ApiServerMetrics, METRICS_CONTENT_TYPE } from './metrics.js';
 import { discoveryRoutes, openAPIRoutes } from './nonresource.js';
 import { OpenAPI } from './openapi.js';
 import { UpgradeHandler } from './remotecommand/upgrade.js';
+import { isLongRunning } from './metrics-labels.js';
+import { DEFAULT_LOAD_LIMITS, type LoadLimits } from './load-options.js';
+import { withMaxInFlightLimit, withMaxWatches } from './max-in-flight.js';
+import { answerClientError, readTimeoutServerOptions } from './read-timeouts.js';
+import type { EndLongRunning } from './shutdown.js';
 import { requestTimeout } from './timeout.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
 import { observeRequests, observeUpgrades, type RequestLogMode } from './request-observer.js';
@@ -38,6 +43,8 @@ export interface ServerOptions {
   requestLog?: RequestLogMode;
   /** When requests that are not long-running end with 504 (default 60 s). */
   requestTimeoutMs?: number;
+  /** What this process serves at once and how long it waits for requests (default DEFAULT_LOAD_LIMITS). */
+  limits?: LoadLimits;
 }
 
 /** What buildApp makes: the app, the upgrade handler, and the metrics both count into. */
@@ -47,6 +54,10 @@ export interface BuiltApp {
   metrics: ApiServerMetrics;
   /** Counts and logs an upgrade request; called before `upgrade` handles it. */
   observeUpgrade: (req: IncomingMessage, socket: Duplex) => void;
+  /** Ends every long-running request cleanly: watches and streams end, websockets close (1001). */
+  endLongRunning: EndLongRunning;
+  /** The limits in force; `listen` applies the read timeouts. */
+  limits: LoadLimits;
 }
 
 export interface ServerState {
@@ -58,7 +69,9 @@ export interface ServerState {
 export function buildApp(o: ServerOptions): BuiltApp {
   const app = new Koa();
   const installer = new Installer(o.resources, o.watch);
-  const upgrade = new UpgradeHandler(installer, o.authenticator, o.authorizer);
+  const limits = o.limits ?? DEFAULT_LOAD_LIMITS;
+  const upgrade = new UpgradeHandler(installer, o.authenticator, o.authorizer,
+    { maxSessions: limits.maxExecSessions, maxMessageBytes: limits.maxWebSocketMessageBytes });
   const metrics = new ApiServerMetrics(o.resources);
   const requestLog = o.requestLog ?? 'notable';
   const descriptors = o.resources.map((r) => r.descriptor);
@@ -75,12 +88,18 @@ export function buildApp(o: ServerOptions): BuiltApp {
     ctx.body = await metrics.render();
   });
   const routes = router.routes();
+  const shutdown = new AbortController();
 
   app.use(errorExit(o.logger));
   app.use(requestInfo);
   app.use(observeRequests(metrics, o.logger, requestLog));
   app.use(authenticate(o.authenticator));
+  app.use(withMaxInFlightLimit({
+    maxRequestsInFlight: limits.maxRequestsInFlight, maxMutatingRequestsInFlight: limits.maxMutatingRequestsInFlight,
+    onDropped: (kind) => metrics.dropped(kind),
+  }));
   app.use(authorize(o.authorizer));
+  app.use(withMaxWatches(limits.maxWatches));
   app.use(requestTimeout(o.requestTimeoutMs ?? 60_000));
   app.use(async (ctx, next) => {
     const info = ctx.state.info as RequestInfo;
@@ -88,7 +107,11 @@ export function buildApp(o: ServerOptions): BuiltApp {
     // Created only when a handler asks (streams do); aborted only if the client went away.
     let controller: AbortController | undefined;
     const res = ctx.res;
+    // Long-running requests end when the server shuts down.
+    const onShutdown = (): void => (controller ??= new AbortController()).abort();
+    if (isLongRunning(info)) shutdown.signal.addEventListener('abort', onShutdown, { once: true });
     res.once('close', () => {
+      shutdown.signal.removeEventListener('abort', onShutdown);
       if (!res.writableFinished) controller?.abort();
     });
     const req: RequestContext = {
@@ -110,7 +133,11 @@ export function buildApp(o: ServerOptions): BuiltApp {
     }
     throw newGenericNotFound();
   });
-  return { app, upgrade, metrics, observeUpgrade: observeUpgrades(metrics, o.logger, requestLog) };
+  const endLongRunning = (): void => {
+    shutdown.abort();
+    upgrade.closeAll();
+  };
+  return { app, upgrade, metrics, observeUpgrade: observeUpgrades(metrics, o.logger, requestLog), endLongRunning, limits };
 }
 
 /** The one error exit: every failure becomes a Status; after headers went out, only close. */
@@ -159,15 +186,17 @@ export interface ListenOptions {
   key: string;
 }
 
-/** Serves the app over HTTPS; streams are never cut by Node's own timeouts. */
+/** Serves the app over HTTPS with the read timeouts of `built.limits`; streams are never cut by them. */
 export async function listen(built: BuiltApp, o: ListenOptions): Promise<https.Server> {
-  const server = https.createServer({ cert: o.cert, key: o.key, requestCert: true, rejectUnauthorized: false }, built.app.callback());
+  const server = https.createServer({
+    cert: o.cert, key: o.key, requestCert: true, rejectUnauthorized: false, ...readTimeoutServerOptions(built.limits),
+  }, built.app.callback());
+  server.on('clientError', answerClientError);
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     built.observeUpgrade(req, socket);
     built.upgrade.handle(req, socket, head);
   });
   server.keepAliveTimeout = 65_000;
-  server.requestTimeout = 0;
   server.timeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
