@@ -104,7 +104,8 @@ function validateObject(
     if (value[name] === undefined || value[name] === null) errors.push(err('FieldValueRequired', childPath(path, name), '', ''));
   }
   for (const [k, v] of Object.entries(value)) {
-    const prop = s.properties?.[k] ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
+    const own = s.properties !== undefined && Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
+    const prop = own ?? (typeof s.additionalProperties === 'object' ? s.additionalProperties : undefined);
     if (prop !== undefined) validate(v, prop, childPath(path, k), resolve, errors);
   }
 }

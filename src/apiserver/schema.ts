@@ -93,6 +93,11 @@ function walkUnknown(obj: unknown, schema: JSONSchema, resolve: SchemaResolver, 
   return [...sorted.filter(isMeta), ...sorted.filter((p) => !isMeta(p))];
 }
 
+/** The schema of property `key`: only an own property counts (not `constructor` or `__proto__`). */
+function ownProperty(properties: Record<string, JSONSchema> | undefined, key: string): JSONSchema | undefined {
+  return properties !== undefined && Object.hasOwn(properties, key) ? properties[key] : undefined;
+}
+
 /** `undefined` schema: nothing is known below (kube's `prune(x, nil)`); `null`: anything goes. */
 function target(s: JSONSchema | undefined, ctx: PruneContext): JSONSchema | undefined | null {
   if (s === undefined) return undefined;
@@ -113,7 +118,7 @@ function prune(x: unknown, schema: JSONSchema | undefined, path: string, ctx: Pr
   if (!isPlainObject(x)) return;
   for (const [k, v] of Object.entries(x)) {
     const field = childPath(path, k);
-    const prop = s?.properties?.[k];
+    const prop = ownProperty(s?.properties, k);
     const additional = s?.additionalProperties;
     if (prop !== undefined) prune(v, prop, field, ctx);
     else if (additional === true) continue;
@@ -131,7 +136,7 @@ function skipPrune(x: unknown, s: JSONSchema, path: string, ctx: PruneContext): 
   }
   if (!isPlainObject(x)) return;
   for (const [k, v] of Object.entries(x)) {
-    const prop = s.properties?.[k];
+    const prop = ownProperty(s.properties, k);
     const additional = s.additionalProperties;
     if (prop !== undefined) prune(v, prop, childPath(path, k), ctx);
     else if (typeof additional === 'object') prune(v, additional, childPath(path, k), ctx);

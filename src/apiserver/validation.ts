@@ -133,3 +133,23 @@ export function isValidPathSegmentName(name: string): string[] {
   if (name === '.' || name === '..') return [`may not be '${name}'`];
   return ['/', '%'].filter((c) => name.includes(c)).map((c) => `may not contain '${c}'`);
 }
+
+/**
+ * The deepest nesting of arrays and objects a request body may have. Go's JSON decoder stops at
+ * 10000 levels ("exceeded max depth"); ours is lower because V8's recursive JSON.stringify and
+ * every recursive walk over a body (schema pruning, merge patch, error rendering) overflow the
+ * stack a few thousand levels down, and no WorkflowRun needs more than a dozen.
+ */
+export const MAX_NESTING_DEPTH = 1000;
+
+/** Whether arrays and objects in `value` nest deeper than `max` levels (walked without recursion). */
+export function exceedsNestingDepth(value: unknown, max = MAX_NESTING_DEPTH): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [v, depth] = top;
+    if (typeof v !== 'object' || v === null) continue;
+    if (depth > max) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}

@@ -5,6 +5,8 @@ import type { JSONSchema } from '../../apiserver/resource.js';
 const str = (description: string, extra: JSONSchema = {}): JSONSchema => ({ type: 'string', description, ...extra });
 const int = (description: string, extra: JSONSchema = {}): JSONSchema => ({ type: 'integer', format: 'int64', description, ...extra });
 const time = (description: string): JSONSchema => ({ type: 'string', format: 'date-time', description });
+/** The longest a worker's timer can wait: 2^31-1 ms (Node's setTimeout fires at once beyond it). */
+const MAX_TIMER_SECONDS = 2_147_483;
 
 const envVar: JSONSchema = {
   type: 'object',
@@ -25,7 +27,7 @@ const step: JSONSchema = {
     run: str('Shell script to run (/bin/sh -c). Parameters are available as $PARAM_<NAME> and $(params.<NAME>).'),
     env: { type: 'array', description: 'Environment variables of the step.', items: envVar },
     workingDir: str('Directory to run in, relative to the run\'s workspace. Defaults to the workspace.'),
-    timeoutSeconds: int('Seconds after which the step is stopped and fails.', { minimum: 1 }),
+    timeoutSeconds: int('Seconds after which the step is stopped and fails (at most 2147483, about 24 days).', { minimum: 1, maximum: MAX_TIMER_SECONDS }),
     continueOnError: { type: 'boolean', description: 'When true, a failure of this step does not fail the run.' },
     stdin: { type: 'boolean', description: 'When true, the step reads stdin, which `attach` with stdin writes to; otherwise stdin is /dev/null.' },
   },
@@ -41,7 +43,7 @@ export const workflowRunSpec: JSONSchema = {
       description: 'Parameters, exposed to steps as environment variables PARAM_<NAME> and substituted for $(params.<NAME>).',
       additionalProperties: { type: 'string' },
     },
-    timeoutSeconds: int('Seconds the whole run may take before it is stopped and fails.', { minimum: 1 }),
+    timeoutSeconds: int('Seconds the whole run may take before it is stopped and fails (at most 2147483, about 24 days).', { minimum: 1, maximum: MAX_TIMER_SECONDS }),
     ttlSecondsAfterFinished: int('Seconds after the run finished when the run and its log are deleted.', { minimum: 0 }),
     retry: {
       type: 'object',

@@ -4,10 +4,11 @@ import { parseWriteOptions } from '../http/options.js';
 import { encodeObject, negotiate, setWarnings, writeJSON } from '../http/respond.js';
 import type { NamedCreater } from '../rest.js';
 import type { KubeObject } from '../types.js';
-import { includeObject } from './read.js';
+import { assertNoExtraPath, includeObject } from './read.js';
 import type { HandlerArgs } from './types.js';
 
 export async function handleAction(a: HandlerArgs, action: NamedCreater): Promise<void> {
+  assertNoExtraPath(a.info);
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
   const opts = parseWriteOptions(a.query, 'CreateOptions');
   const body = await readBody(a.ctx);

@@ -1,8 +1,9 @@
 // GET of one object and of collections (pkg/endpoints/handlers/get.go).
-import { newBadRequest, newMethodNotSupported, newResourceExpired, newTooLargeResourceVersion } from '../errors.js';
+import { newBadRequest, newGenericNotFound, newMethodNotSupported, newResourceExpired, newTooLargeResourceVersion } from '../errors.js';
 import { encodeList, encodeObject, negotiate, writeJSON, type IncludeObject } from '../http/respond.js';
 import type { OutputTarget } from '../negotiation.js';
 import { parseListOptions } from '../http/options.js';
+import type { RequestInfo } from '../request-info.js';
 import { groupVersion } from '../resource.js';
 import { isGetter, isLister, type Lister, type ListResult } from '../rest.js';
 import type { HandlerArgs } from './types.js';
@@ -20,9 +21,18 @@ export function includeObject(q: URLSearchParams, target: OutputTarget): Include
   return v;
 }
 
+/**
+ * 404 unless the path ends at the object (`R/N`) or its subresource (`R/N/S`): RequestInfo
+ * ignores what follows, but kube-apiserver has no route for `R/N/S/more`.
+ */
+export function assertNoExtraPath(info: RequestInfo): void {
+  if (info.parts.length > (info.subresource ? 3 : 2)) throw newGenericNotFound();
+}
+
 export async function handleGet(a: HandlerArgs): Promise<void> {
   const { storage, descriptor, table } = a.install;
   if (!isGetter(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'get');
+  assertNoExtraPath(a.info);
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
   const include = includeObject(a.query, target);
   const entity = await storage.get(a.req, a.info.name);

@@ -2,6 +2,8 @@
 // first byte; then the body is written as it comes, honouring back-pressure, until the stream
 // ends or the client goes away.
 import type { ServerResponse } from 'node:http';
+import { newGenericNotFound } from '../errors.js';
+import { assertNoExtraPath } from './read.js';
 import type { HandlerArgs, StreamGetter } from './types.js';
 
 /** Resolves when `res` drained or closed, leaving no listener behind. */
@@ -18,6 +20,9 @@ export function drainOrClose(res: ServerResponse): Promise<void> {
 }
 
 export async function handleStream(a: HandlerArgs, getter: StreamGetter): Promise<void> {
+  // A stream is served at R/N/S only, never under the deprecated /watch/ prefix.
+  if (a.info.verb !== 'get') throw newGenericNotFound();
+  assertNoExtraPath(a.info);
   const streamer = await getter.getStream(a.req, a.info.name, a.query);
   const res = a.ctx.res;
   a.ctx.respond = false;

@@ -1,6 +1,6 @@
 // Watch streams (pkg/endpoints/handlers/watch.go): one JSON event per line, flushed as it
 // comes; each event encoded once per output form and shared by all watchers.
-import { newBadRequest, newMethodNotSupported, toStatus } from '../errors.js';
+import { newBadRequest, newMethodNotAllowed, newMethodNotSupported, toStatus } from '../errors.js';
 import { parseFieldSelector } from '../fields.js';
 import { parseListOptions } from '../http/options.js';
 import { negotiate, tableOf } from '../http/respond.js';
@@ -29,6 +29,7 @@ function bookmarkObject(a: HandlerArgs, target: OutputTarget, rv: string, initia
 export async function handleWatch(a: HandlerArgs): Promise<void> {
   const { storage, descriptor, table, fields } = a.install;
   if (!isWatcher(storage)) throw newMethodNotSupported({ group: descriptor.group, resource: descriptor.plural }, 'watch');
+  if (a.ctx.method !== 'GET' && a.ctx.method !== 'HEAD') throw newMethodNotAllowed();
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
   const include = includeObject(a.query, target);
   const opts = parseListOptions(a.query, fields.fieldNames, true);
@@ -107,6 +108,7 @@ export async function handleWatch(a: HandlerArgs): Promise<void> {
     handle.stop();
     return;
   }
+  a.req.signal.addEventListener('abort', end, { once: true });
   res.flushHeaders();
   const timeoutSeconds = opts.timeoutSeconds ?? a.watch.minRequestTimeoutSeconds * (1 + Math.random());
   timeout = setTimeout(end, timeoutSeconds * 1000);

@@ -1,7 +1,7 @@
 // POST, PUT and PATCH (pkg/endpoints/handlers/create.go, update.go, patch.go).
 import jsonpatch from 'fast-json-patch';
 import {
-  CRD_PATCH_MEDIA_TYPES, newBadRequest, newMethodNotSupported, newUnprocessable, newUnsupportedMediaType,
+  CRD_PATCH_MEDIA_TYPES, newBadRequest, newMethodNotAllowed, newMethodNotSupported, newNotFound, newUnprocessable, newUnsupportedMediaType,
 } from '../errors.js';
 import { decodeObject, parseBody, readBody } from '../http/body.js';
 import { parseWriteOptions } from '../http/options.js';
@@ -9,6 +9,7 @@ import { encodeObject, negotiate, setWarnings, writeJSON } from '../http/respond
 import { type OutputTarget, parseMediaType } from '../negotiation.js';
 import { isCreater, isUpdater } from '../rest.js';
 import type { KubeObject } from '../types.js';
+import { exceedsNestingDepth, isDNS1123Label, MAX_NESTING_DEPTH } from '../validation.js';
 import { includeObject } from './read.js';
 import type { HandlerArgs } from './types.js';
 
@@ -34,9 +35,20 @@ async function readObject(a: HandlerArgs, kind: 'CreateOptions' | 'UpdateOptions
   return { target, obj };
 }
 
+/**
+ * kube-apiserver's NamespaceLifecycle admission answers a create in a namespace that does not
+ * exist with 404; a namespace whose name is not a DNS-1123 label cannot exist.
+ */
+function assertNamespaceCanExist(a: HandlerArgs): void {
+  if (a.install.descriptor.namespaced && isDNS1123Label(a.info.namespace).length > 0) {
+    throw newNotFound({ group: '', resource: 'namespaces' }, a.info.namespace);
+  }
+}
+
 export async function handleCreate(a: HandlerArgs): Promise<void> {
   const { storage } = a.install;
   if (!isCreater(storage)) throw newMethodNotSupported(gr(a), 'create');
+  assertNamespaceCanExist(a);
   const { target, obj } = await readObject(a, 'CreateOptions');
   respond(a, 201, await storage.create(a.req, obj), target);
 }
@@ -44,6 +56,7 @@ export async function handleCreate(a: HandlerArgs): Promise<void> {
 export async function handleUpdate(a: HandlerArgs): Promise<void> {
   const { storage } = a.install;
   if (!isUpdater(storage)) throw newMethodNotSupported(gr(a), 'update');
+  if (!a.info.name) throw newMethodNotAllowed();
   const { target, obj } = await readObject(a, 'UpdateOptions');
   const meta = obj.metadata ?? {};
   if (meta.name !== undefined && meta.name !== a.info.name) {
@@ -66,13 +79,19 @@ function applyPatch(type: string, patch: unknown, current: KubeObject): KubeObje
   }
 }
 
-/** RFC 7386 JSON merge patch. */
+/**
+ * RFC 7386 JSON merge patch. Keys are defined as own properties, so that a `__proto__` key stays a
+ * field (for strict validation to refuse) instead of replacing the object's prototype.
+ */
 export function mergePatch(target: unknown, patch: unknown): unknown {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> = typeof target === 'object' && target !== null && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
+    else {
+      const value = mergePatch(Object.hasOwn(out, k) ? out[k] : undefined, v);
+      Object.defineProperty(out, k, { value, enumerable: true, writable: true, configurable: true });
+    }
   }
   return out;
 }
@@ -80,6 +99,7 @@ export function mergePatch(target: unknown, patch: unknown): unknown {
 export async function handlePatch(a: HandlerArgs): Promise<void> {
   const { storage, descriptor } = a.install;
   if (!isUpdater(storage)) throw newMethodNotSupported(gr(a), 'patch');
+  if (!a.info.name) throw newMethodNotAllowed();
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
   const type = parseMediaType(a.ctx.get('Content-Type') ?? '')?.type ?? '';
   if (!descriptor.patchTypes.includes(type)) throw newUnsupportedMediaType(CRD_PATCH_MEDIA_TYPES);
@@ -91,6 +111,7 @@ export async function handlePatch(a: HandlerArgs): Promise<void> {
   } catch (err) {
     throw newBadRequest(`error decoding patch: ${(err as Error).message}`);
   }
+  if (exceedsNestingDepth(patch)) throw newBadRequest(`error decoding patch: exceeded max depth of ${MAX_NESTING_DEPTH}`);
   a.req.dryRun = opts.dryRun;
   const updated = await storage.update(a.req, a.info.name, (current) => {
     const patched = applyPatch(type, patch, current);

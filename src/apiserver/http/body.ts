@@ -4,10 +4,13 @@ import type { Context } from 'koa';
 import { parse as parseYaml } from 'yaml';
 import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '../errors.js';
 import { parseMediaType } from '../negotiation.js';
+import { newRequestReadTimeout, readTimedOut } from '../read-timeouts.js';
 import type { ResourceDescriptor } from '../resource.js';
 import { groupVersion } from '../resource.js';
-import { findUnknownFields, objectSchemaFor, pruneUnknownFields, resolverFor } from '../schema.js';
+import { OBJECT_META_PROPERTY } from '../meta-schemas.js';
+import { findUnknownFields, objectSchemaFor, pruneUnknownFields, resolverFor, validateSchema } from '../schema.js';
 import type { KubeObject } from '../types.js';
+import { exceedsNestingDepth, MAX_NESTING_DEPTH } from '../validation.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -19,34 +22,57 @@ function schemaOf(d: ResourceDescriptor): { schema: ReturnType<typeof objectSche
   return s;
 }
 
-/** Reads the whole body, refusing more than `limit` bytes with 413. */
+/**
+ * Reads the whole body, refusing more than `limit` bytes with 413; a body that did not arrive
+ * within --body-read-timeout fails with the 408 its client was sent. A body declared too large is
+ * discarded by Node after the answer; one found too large while it is read stops being read, so
+ * its connection closes after the answer (as Go's server does): a keep-alive connection with
+ * unread body bytes in it would never serve another request.
+ */
 export async function readBody(ctx: Context, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const tooLarge = (): Error => {
+    ctx.set('Connection', 'close');
+    return newRequestEntityTooLarge(limit);
+  };
   const declared = Number(ctx.get('Content-Length') || '0');
   if (declared > limit) throw newRequestEntityTooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw newRequestEntityTooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > limit) throw tooLarge();
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    throw readTimedOut(ctx.req) ? newRequestReadTimeout() : err;
   }
+  // A body completed while its connection lingered after the 408 is not served.
+  if (readTimedOut(ctx.req)) throw newRequestReadTimeout();
   return Buffer.concat(chunks);
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
-/** Parses a JSON (or YAML) body into a value, with 415 for other media types. */
+/**
+ * Parses a JSON (or YAML) body into a value, with 415 for other media types and 400 for bodies
+ * that do not parse or nest deeper than MAX_NESTING_DEPTH.
+ */
 export function parseBody(ctx: Context, body: Buffer, accepted: readonly string[], what: string): unknown {
   const media = parseMediaType(ctx.get('Content-Type') || 'application/json');
   const type = media?.type ?? '';
   if (!accepted.includes(type)) throw newUnsupportedMediaType(accepted);
   const text = body.toString('utf8');
+  let value: unknown;
   try {
-    if (type.endsWith('yaml')) return parseYaml(text) as unknown;
-    return JSON.parse(text) as unknown;
+    value = type.endsWith('yaml') ? (parseYaml(text) as unknown) : (JSON.parse(text) as unknown);
   } catch (err) {
     throw newBadRequest(`the object provided is unrecognized (must be of type ${what}): ${(err as Error).message}`);
   }
+  if (exceedsNestingDepth(value)) {
+    throw newBadRequest(`the object provided is unrecognized (must be of type ${what}): exceeded max depth of ${MAX_NESTING_DEPTH}`);
+  }
+  return value;
 }
 
 /**
@@ -76,6 +102,9 @@ export function decodeObject(
     throw cannot('metadata must be an object');
   }
   const { schema, resolve } = schemaOf(d);
+  // ObjectMeta is a typed struct in Go: a field of the wrong type fails decoding (400), not validation.
+  const metaType = validateSchema(obj.metadata, OBJECT_META_PROPERTY, resolve, 'metadata').find((e) => e.type === 'FieldValueTypeInvalid');
+  if (metaType) throw cannot(metaType.detail);
   if (validation === 'Strict') {
     const unknown = findUnknownFields(obj, schema, resolve);
     if (unknown.length > 0) throw cannot(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);

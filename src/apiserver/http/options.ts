@@ -5,6 +5,7 @@ import { type FieldError, forbidden, invalid, notSupported } from '../field-erro
 import { parseFieldSelector } from '../fields.js';
 import { parseLabelSelector } from '../labels.js';
 import type { DeleteOptions, ListOptions } from '../rest.js';
+import { parseInt64 as goParseInt64 } from '../validation.js';
 import type { FieldValidation } from './body.js';
 
 const META = 'meta.k8s.io';
@@ -20,8 +21,9 @@ export function parseBool(v: string | null): boolean | undefined {
 function parseInt64(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^-?[0-9]+$/.test(v)) throw newBadRequest(`strconv.ParseInt: parsing "${v}": invalid syntax`);
-  return Number(v);
+  const n = goParseInt64(v);
+  if (n === undefined) throw newBadRequest(`strconv.ParseInt: parsing "${v}": ${/^[+-]?[0-9]+$/.test(v) ? 'value out of range' : 'invalid syntax'}`);
+  return Number(n);
 }
 
 export interface WatchQuery extends ListOptions {
@@ -56,7 +58,7 @@ export function parseListOptions(q: URLSearchParams, fieldNames: readonly string
   if (opts.continue && opts.resourceVersion && opts.resourceVersion !== '0') {
     throw newBadRequest('specifying resource version is not allowed when using continue');
   }
-  if (opts.resourceVersion !== undefined && !/^[0-9]+$/.test(opts.resourceVersion)) {
+  if (opts.resourceVersion !== undefined && !(/^[0-9]{1,20}$/.test(opts.resourceVersion) && BigInt(opts.resourceVersion) <= 0xffff_ffff_ffff_ffffn)) {
     throw newBadRequest(`invalid resource version "${opts.resourceVersion}"`);
   }
   if (match) {

@@ -3,6 +3,7 @@
 import { newBadRequest, newInvalid } from '../../apiserver/errors.js';
 import { type FieldError, forbidden, invalid } from '../../apiserver/field-errors.js';
 import { parseBool } from '../../apiserver/http/options.js';
+import { parseInt64 } from '../../apiserver/validation.js';
 import { GROUP } from '../../apis/kubeactions/types.js';
 
 export interface LogOptions {
@@ -21,8 +22,12 @@ export interface LogOptions {
 function int(q: URLSearchParams, name: string): number | undefined {
   const v = q.get(name);
   if (v === null || v === '') return undefined;
-  if (!/^-?[0-9]+$/.test(v)) throw newBadRequest(`unable to parse ${name}: strconv.ParseInt: parsing "${v}": invalid syntax`);
-  return Number(v);
+  const n = parseInt64(v);
+  if (n === undefined) {
+    const why = /^[+-]?[0-9]+$/.test(v) ? 'value out of range' : 'invalid syntax';
+    throw newBadRequest(`unable to parse ${name}: strconv.ParseInt: parsing "${v}": ${why}`);
+  }
+  return Number(n);
 }
 
 export function parseLogOptions(q: URLSearchParams): LogOptions {

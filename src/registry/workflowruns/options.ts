@@ -5,14 +5,14 @@ import { type FieldError, invalid } from '../../apiserver/field-errors.js';
 import { API_VERSION, GROUP } from '../../apis/kubeactions/types.js';
 
 export function decodeOptions(body: unknown, kind: string, fields: Record<string, 'string' | 'integer' | 'map'>): Record<string, unknown> {
-  if (body === undefined || body === null) return {};
-  if (typeof body !== 'object' || Array.isArray(body)) throw newBadRequest(`the body must be a ${kind} object`);
+  if (body === undefined) return {};
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw newBadRequest(`the body must be a ${kind} object`);
   const { apiVersion, kind: k, ...rest } = body as Record<string, unknown>;
   if (apiVersion !== undefined && apiVersion !== API_VERSION) {
     throw newBadRequest(`the API version in the data (${String(apiVersion)}) does not match the expected API version (${API_VERSION})`);
   }
   if (k !== undefined && k !== kind) throw newBadRequest(`the kind in the data (${String(k)}) does not match the expected kind (${kind})`);
-  const unknown = Object.keys(rest).filter((f) => !(f in fields));
+  const unknown = Object.keys(rest).filter((f) => !Object.hasOwn(fields, f));
   if (unknown.length > 0) {
     throw newBadRequest(`${kind} in version "v1alpha1" cannot be handled as a ${kind}: strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
   }

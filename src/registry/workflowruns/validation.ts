@@ -1,11 +1,16 @@
 // Validation of WorkflowRun specs: path-qualified field errors, never throws.
 import {
-  type FieldError, duplicate, invalid, isDNS1123Label, required,
+  type FieldError, duplicate, invalid, isDNS1123Label, required, typeInvalid,
 } from '../../apiserver/field-errors.js';
 import type { Step, WorkflowRunSpec } from '../../apis/kubeactions/types.js';
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** A null item of a list of objects (which schema validation lets through as "absent"). */
+function nullItem(path: string): FieldError {
+  return typeInvalid(path, 'null', `${path} in body must be of type object: "null"`);
+}
 
 function validateStep(s: Step, path: string, seen: Set<string>): FieldError[] {
   const errs: FieldError[] = [];
@@ -17,7 +22,8 @@ function validateStep(s: Step, path: string, seen: Set<string>): FieldError[] {
   }
   if (!s.run || s.run.trim() === '') errs.push(required(`${path}.run`, ''));
   (s.env ?? []).forEach((e, i) => {
-    if (!e.name) errs.push(required(`${path}.env[${i}].name`, ''));
+    if (e === null) errs.push(nullItem(`${path}.env[${i}]`));
+    else if (!e.name) errs.push(required(`${path}.env[${i}].name`, ''));
     else if (!ENV_NAME.test(e.name)) {
       errs.push(invalid(`${path}.env[${i}].name`, e.name, 'a valid environment variable name must consist of alphabetic characters, digits, \'_\', \'-\', or \'.\', and must not start with a digit'));
     }
@@ -41,6 +47,6 @@ export function validateSpec(spec: WorkflowRunSpec, path = 'spec'): FieldError[]
     return errs;
   }
   const seen = new Set<string>();
-  spec.steps.forEach((s, i) => errs.push(...validateStep(s, `${path}.steps[${i}]`, seen)));
+  spec.steps.forEach((s, i) => errs.push(...(s === null ? [nullItem(`${path}.steps[${i}]`)] : validateStep(s, `${path}.steps[${i}]`, seen))));
   return errs;
 }
