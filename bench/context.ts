@@ -17,6 +17,9 @@ export const PREFIX = '{ka}';
 
 /** What every scenario uses; created once per bench run, closed at its end. */
 export class BenchContext {
+  /** Structured results beyond the rows, by scenario name, written into the JSON document as `details`. */
+  readonly details: Record<string, unknown> = {};
+
   private constructor(
     readonly sizes: Sizes,
     readonly dir: string,
@@ -84,5 +87,7 @@ export class BenchContext {
 /** A scenario: measures ours next to the raw stack and returns the rows. */
 export interface Scenario {
   name: string;
+  /** Its targets are pass/fail: a row that misses its target makes the bench exit non-zero. */
+  strict?: boolean;
   run(ctx: BenchContext): Promise<Row[]>;
 }

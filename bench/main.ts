@@ -12,12 +12,18 @@ import { getScenario } from './scenarios/get.js';
 import { latencyScenario } from './scenarios/latency.js';
 import { listScenario } from './scenarios/list.js';
 import { logScenario } from './scenarios/log.js';
+import { soakScenario } from './scenarios/soak.js';
 import { watchScenario } from './scenarios/watch.js';
 
 const SCENARIOS: Record<ScenarioName, Scenario> = {
   create: createScenario, get: getScenario, latency: latencyScenario, watch: watchScenario, list: listScenario,
-  log: logScenario, exec: execScenario,
+  log: logScenario, exec: execScenario, soak: soakScenario,
 };
+
+/** Whether the run failed: a measurement could not be made, or a strict scenario missed a target. */
+function isFailure(r: Row): boolean {
+  return r.metric === 'error' || (SCENARIOS[r.scenario as ScenarioName]?.strict === true && r.met === false);
+}
 
 function log(message: string): void {
   process.stderr.write(`${message}\n`);
@@ -63,10 +69,13 @@ async function main(): Promise<number> {
     log(`bench: ${machine.cpus} CPUs, node ${machine.node}, redis ${machine.redis}${opts.aof ? ' (AOF everysec)' : ''}${opts.quick ? ', quick' : ''}`);
     const { rows, seconds } = await runAll(ctx, opts);
     process.stdout.write(`${formatTable(rows)}\n`);
-    const doc = { startedAt: started.toISOString(), quick: opts.quick, scenarios: opts.only, sizes: opts.sizes, machine, seconds, results: rows };
+    const doc = {
+      startedAt: started.toISOString(), quick: opts.quick, scenarios: opts.only, sizes: opts.sizes, machine, seconds, results: rows,
+      details: ctx.details,
+    };
     await writeFile(opts.out, `${JSON.stringify(doc, null, 2)}\n`);
     log(`bench: results written to ${opts.out}`);
-    return rows.some((r) => r.metric === 'error') ? 1 : 0;
+    return rows.some(isFailure) ? 1 : 0;
   } finally {
     await ctx.close();
   }
