@@ -24,6 +24,7 @@ interface Service {
   volumes?: string[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: Healthcheck;
+  stop_grace_period?: string;
 }
 
 const root = repoRoot();
@@ -129,6 +130,13 @@ describe('Dockerfile', () => {
     const copied = [...runtime.matchAll(/^COPY --from=build \/app\/(\S+) (\S+)$/gm)].map((m) => m[1]);
     assert.deepEqual(copied.sort(), ['dist', 'node_modules', 'package.json']);
     assert.doesNotMatch(runtime, /^COPY (?!--from=build)/m);
+  });
+
+  it('gives the apiserver and the worker time for their graceful shutdown before SIGKILL', () => {
+    const seconds = (v: string | undefined): number => Number(/^(\d+)s$/.exec(v ?? '')?.[1] ?? NaN);
+    // --shutdown-grace-period defaults to 25s; a worker may then wait --kill-grace-period (10s) for its steps.
+    assert.ok(seconds(service('apiserver').stop_grace_period) > 25);
+    assert.ok(seconds(service('worker').stop_grace_period) > 25 + 10);
   });
 
   it("has an ENTRYPOINT that runs package.json's bin.kube-actions under tini, installed in the runtime stage", () => {
