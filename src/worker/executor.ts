@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { killGroup, terminateGroup } from './process-group.js';
+import { guardGroup, releaseGroup } from './group-guard.js';
 import { resolveWorkingDir } from './workspace.js';
 import { abortedMessage, exitResult, startErrorMessage, type ExitStatus } from './step-result.js';
 
@@ -95,8 +96,13 @@ export async function runStepProcess(opts: StepProcessOptions): Promise<StepProc
     return startError(err, startedAt);
   }
   child.stdin?.on('error', () => undefined);
+  guardGroup(pid);
   opts.onStart?.(pid, child.stdin ?? undefined);
-  return superviseStep(child, pid, opts, startedAt);
+  try {
+    return await superviseStep(child, pid, opts, startedAt);
+  } finally {
+    releaseGroup(pid);
+  }
 }
 
 async function superviseStep(

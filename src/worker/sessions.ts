@@ -6,6 +6,7 @@ import pty from 'node-pty';
 import { Frame, frame, type SessionExit, type SessionHub, type SessionRequest } from '../queue/sessions.js';
 import { runStepProcess } from './executor.js';
 import { killGroup } from './process-group.js';
+import { guardGroup, releaseGroup } from './group-guard.js';
 
 /** The running step, as attach sees it. */
 export interface StepIO {
@@ -154,10 +155,12 @@ function spawnTTY(req: SessionRequest, held: HeldRun, wire: Wire, h: Handlers, c
   } catch (err) {
     return wire.exit({ exitCode: null, error: err instanceof Error ? err.message : String(err) });
   }
+  guardGroup(term.pid);
   const kill = (): void => void killGroup(term.pid);
   held.signal.addEventListener('abort', kill, { once: true });
   term.onData((d) => wire.send(Frame.stdout, d));
   term.onExit(({ exitCode }) => {
+    releaseGroup(term.pid);
     held.signal.removeEventListener('abort', kill);
     wire.exit({ exitCode });
   });

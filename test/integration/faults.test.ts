@@ -35,7 +35,6 @@ describe('a worker killed with SIGKILL while a step runs', { timeout: 90_000 }, 
     client = new RunClient(api.target);
   });
   after(async () => {
-    // A SIGKILLed worker cannot stop its step processes: they are the test's to remove.
     for (const m of markers) killMatching(m);
     client?.close();
     for (const w of workers) await w.stop();
@@ -61,6 +60,10 @@ describe('a worker killed with SIGKILL while a step runs', { timeout: 90_000 }, 
 
     await workers[0]?.kill9();
     const killedAt = Date.now();
+    // Its watchdog SIGKILLs the step processes the dead worker left in their own process groups.
+    await waitFor(() => processesMatching(retried).length === 0 && processesMatching(lost).length === 0, {
+      timeoutMs: 5_000, message: 'the killed worker\'s step processes to be gone',
+    });
     workers.push(await startWorkerProcess({ redisUrl: redis.url, workspaceDir: join(dir, 'ws-2') }));
 
     const done = await client.untilPhase(ns, 'retried', FINISHED, 30_000);
