@@ -18,6 +18,7 @@ import { RUN_QUEUE } from '../../src/queue/run-queue.js';
 import { type ApiServerProcess, type Component, startApiServerProcess, startWorkerProcess } from '../helpers/components.js';
 import { type RedisFault, type RestartableRedis, startRestartableRedis } from '../helpers/restartable-redis.js';
 import { type ApiTarget, RunClient, kubeConfigFor, runsPath } from '../helpers/runs.js';
+import { openWatchlessStream } from '../helpers/stream.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** A 503 must come at once, not after ioredis' reconnection attempts. */
@@ -148,6 +149,9 @@ for (const fault of ['SIGKILL', 'SIGTERM'] as RedisFault[]) {
       const printed = (): number => (existsSync(count) ? Number(readFileSync(count, 'utf8')) || 0 : 0);
       await client.create(ns, { name: 'long' }, { steps: [{ name: 'main', run: `i=0; while [ ! -e ${stop} ]; do i=$((i+1)); echo "line $i"; echo $i > ${count}; sleep 0.05; done` }] });
       await waitFor(async () => /^line 10$/m.test((await client.log(ns, 'long')).body), { timeoutMs: 20_000, message: 'the step to log 10 lines' });
+      // A log follower held open through the outage.
+      const follower = await openWatchlessStream(api.target, `${runsPath(ns)}/long/log?follow=true`);
+      assert.equal(follower.status, 200);
 
       await redis.stop(fault);
       const atOutage = printed();
@@ -180,6 +184,8 @@ for (const fault of ['SIGKILL', 'SIGTERM'] as RedisFault[]) {
       const total = printed();
       const lines = numberedLines((await client.log(ns, 'long')).body);
       assert.deepEqual(lines, Array.from({ length: total }, (_, i) => i + 1), 'every line the step printed, in order');
+      await waitFor(() => follower.ended(), { timeoutMs: 10_000, message: 'the log follow to end with the run' });
+      assert.deepEqual(numberedLines(follower.text()), lines, 'the follower held open through the outage got the whole log');
       for (const k of kept) {
         assert.deepEqual(await client.get(ns, k.run?.metadata.name ?? ''), k.run, 'a run acknowledged before the outage');
         assert.equal((await client.log(ns, k.run?.metadata.name ?? '')).body, k.log);
