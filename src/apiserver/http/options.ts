@@ -10,12 +10,13 @@ import type { FieldValidation } from './body.js';
 
 const META = 'meta.k8s.io';
 
-/** Go's strconv.ParseBool. */
+/**
+ * A bool query parameter as apimachinery's Convert_Slice_string_To_bool reads it: absent is
+ * undefined; `0` and `false` (any case) are false; any other value, the empty one included, is true.
+ */
 export function parseBool(v: string | null): boolean | undefined {
   if (v === null) return undefined;
-  if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
-  if (['0', 'f', 'F', 'FALSE', 'false', 'False', ''].includes(v)) return false;
-  throw newBadRequest(`strconv.ParseBool: parsing "${v}": invalid syntax`);
+  return v !== '0' && v.toLowerCase() !== 'false';
 }
 
 function parseInt64(q: URLSearchParams, name: string): number | undefined {

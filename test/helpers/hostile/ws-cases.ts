@@ -38,8 +38,7 @@ export function refusedUpgrades(rng: Prng, fx: WsFixture, token: string): Refuse
   const base = `/apis/kubeactions.dev/v1alpha1/namespaces/${fx.namespace}/workflowruns/${fx.running}`;
   const bad: [string, string, number][] = [
     ['exec without a command', exec({ stdout: true }), 400], ['exec without stdin, stdout or stderr', exec({ command: ['true'], stdout: false, stderr: false, stdin: false }), 400],
-    ['attach without stdin, stdout or stderr', attach({ stdout: false }), 400], ['exec stdin=maybe', `${base}/exec?command=true&stdout=true&stdin=maybe`, 400],
-    ['exec tty=maybe', `${base}/exec?command=true&stdout=true&tty=maybe`, 400], ['attach stdout=2', `${base}/attach?stdout=2`, 400],
+    ['attach without stdin, stdout or stderr', attach({ stdout: false }), 400],
     ['exec on a finished run', exec(ok, fx.finished), 400], ['attach on a finished run', attach({ stdout: true }, fx.finished), 400],
     ['exec on a missing run', exec(ok, 'no-such-run'), 404], ['attach on a missing run', attach({ stdout: true }, 'no-such-run'), 404],
     ['exec on a non-ASCII name', exec(ok, encodeURIComponent('ünï')), 404], ['exec on a 300-character name', exec(ok, 'x'.repeat(300)), 404],
