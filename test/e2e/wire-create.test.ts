@@ -122,6 +122,22 @@ describe('wire: create', { timeout: 120_000 }, () => {
     assert.equal((await get('strict')).status, 404);
   });
 
+  it('a field given twice: 400 under Strict (before unknown fields), a warning under Warn, the last value kept', async () => {
+    const twice = (name: string): string => `{"apiVersion":"kubeactions.dev/v1alpha1","kind":"WorkflowRun","metadata":{"name":"${name}","labels":{"a":"1","a":"2"}},`
+      + `"spec":{"foo":1,"steps":[{"name":"main","run":"false","run":"true"}]}}`;
+    const strict = await post(twice('dup-strict'), '?fieldValidation=Strict', { 'Content-Type': 'application/json' });
+    assertStatus(strict, status(400, 'BadRequest', 'WorkflowRun in version "v1alpha1" cannot be handled as a WorkflowRun: '
+      + 'strict decoding error: duplicate field "a", duplicate field "run", unknown field "spec.foo"'));
+    assert.equal((await get('dup-strict')).status, 404);
+    const warn = await post(twice('dup-warn'), '?fieldValidation=Warn', { 'Content-Type': 'application/json' });
+    assert.equal(warn.status, 201, warn.text);
+    assert.deepEqual(warn.headerValues('Warning'),
+      ['299 - "duplicate field \\"a\\""', '299 - "duplicate field \\"run\\""', '299 - "unknown field \\"spec.foo\\""']);
+    const stored = warn.json<Run>() as Run & { metadata: { labels?: Record<string, string> } };
+    assert.deepEqual(stored.metadata.labels, { a: '2' });
+    assert.equal((stored.spec as { steps: { run: string }[] }).steps[0]?.run, 'true');
+  });
+
   it('fieldValidation=Warn and the default: 201, one Warning header per field, the field dropped', async () => {
     for (const [name, query] of [['warn', '?fieldValidation=Warn'], ['warn-default', '']] as const) {
       const r = await post(run({ name }, { foo: 1 }), query);

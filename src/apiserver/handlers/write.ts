@@ -3,7 +3,7 @@ import jsonpatch from 'fast-json-patch';
 import {
   CRD_PATCH_MEDIA_TYPES, newBadRequest, newMethodNotAllowed, newMethodNotSupported, newNotFound, newUnprocessable, newUnsupportedMediaType,
 } from '../errors.js';
-import { decodeObject, parseBody, readBody } from '../http/body.js';
+import { decodeObject, parseObjectBody, readBody } from '../http/body.js';
 import { parseWriteOptions } from '../http/options.js';
 import { encodeObject, negotiate, setWarnings, writeJSON } from '../http/respond.js';
 import { type OutputTarget, parseMediaType } from '../negotiation.js';
@@ -30,7 +30,8 @@ async function readObject(a: HandlerArgs, kind: 'CreateOptions' | 'UpdateOptions
   const target = negotiate(a.ctx, ['Object', 'Table', 'PartialObjectMetadata']);
   const opts = parseWriteOptions(a.query, kind);
   const body = await readBody(a.ctx);
-  const obj = decodeObject(parseBody(a.ctx, body, OBJECT_TYPES, descriptor.kind), descriptor, opts.fieldValidation, a.req.warnings);
+  const { value, duplicates } = parseObjectBody(a.ctx, body, OBJECT_TYPES, descriptor.kind);
+  const obj = decodeObject(value, descriptor, opts.fieldValidation, a.req.warnings, duplicates);
   a.req.dryRun = opts.dryRun;
   return { target, obj };
 }

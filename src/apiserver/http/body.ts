@@ -3,6 +3,7 @@
 import type { Context } from 'koa';
 import { parse as parseYaml } from 'yaml';
 import { newBadRequest, newRequestEntityTooLarge, newUnsupportedMediaType } from '../errors.js';
+import { duplicateFields } from './duplicate-fields.js';
 import { parseMediaType } from '../negotiation.js';
 import { newRequestReadTimeout, readTimedOut } from '../read-timeouts.js';
 import type { ResourceDescriptor } from '../resource.js';
@@ -75,15 +76,30 @@ export function parseBody(ctx: Context, body: Buffer, accepted: readonly string[
   return value;
 }
 
+/** An object body: its value, and the keys a JSON body gave twice within one object. */
+export interface ObjectBody {
+  value: unknown;
+  duplicates: string[];
+}
+
+/** parseBody, plus the keys repeated within one object of a JSON body (see duplicateFields). */
+export function parseObjectBody(ctx: Context, body: Buffer, accepted: readonly string[], what: string): ObjectBody {
+  const value = parseBody(ctx, body, accepted, what);
+  const yaml = (parseMediaType(ctx.get('Content-Type') || 'application/json')?.type ?? '').endsWith('yaml');
+  return { value, duplicates: yaml ? [] : duplicateFields(body.toString('utf8')) };
+}
+
 /**
  * Checks apiVersion/kind of a decoded object and applies field validation: Strict refuses
- * unknown fields (400), Warn drops them with a warning each, Ignore drops them silently.
+ * duplicate and unknown fields (400), Warn drops unknown fields and says so in a warning each
+ * (duplicates too: the last value counts), Ignore drops them silently.
  */
 export function decodeObject(
   value: unknown,
   d: ResourceDescriptor,
   validation: FieldValidation,
   warnings: string[],
+  duplicates: readonly string[] = [],
 ): KubeObject {
   const gv = groupVersion(d);
   const cannot = (detail: string): Error =>
@@ -105,12 +121,13 @@ export function decodeObject(
   // ObjectMeta is a typed struct in Go: a field of the wrong type fails decoding (400), not validation.
   const metaType = validateSchema(obj.metadata, OBJECT_META_PROPERTY, resolve, 'metadata').find((e) => e.type === 'FieldValueTypeInvalid');
   if (metaType) throw cannot(metaType.detail);
+  const repeated = duplicates.map((f) => `duplicate field "${f}"`);
   if (validation === 'Strict') {
-    const unknown = findUnknownFields(obj, schema, resolve);
-    if (unknown.length > 0) throw cannot(`strict decoding error: ${unknown.map((f) => `unknown field "${f}"`).join(', ')}`);
+    const problems = [...repeated, ...findUnknownFields(obj, schema, resolve).map((f) => `unknown field "${f}"`)];
+    if (problems.length > 0) throw cannot(`strict decoding error: ${problems.join(', ')}`);
   } else {
     const pruned = pruneUnknownFields(obj, schema, resolve);
-    if (validation === 'Warn') warnings.push(...pruned.map((f) => `unknown field "${f}"`));
+    if (validation === 'Warn') warnings.push(...repeated, ...pruned.map((f) => `unknown field "${f}"`));
   }
   obj.apiVersion = gv;
   obj.kind = d.kind;
