@@ -95,7 +95,7 @@ describe('two apiserver replicas and two worker processes', { timeout: 180_000 }
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('exec, log and cancel work through the replica that did not create the run', async () => {
+  it('exec, log, attach and cancel work through the replica that did not create the run', async () => {
     const viaA = new RunClient(a.target);
     const viaB = new RunClient(b.target);
     try {
@@ -112,6 +112,16 @@ describe('two apiserver replicas and two worker processes', { timeout: 180_000 }
 
       const log = await viaB.log(NS, 'shared', '?limitBytes=8');
       assert.equal(log.body, 'started\n');
+
+      // attach, through replica b, to a step with stdin that replica a created.
+      await viaA.create(NS, { name: 'attached' }, { steps: [{ name: 'main', stdin: true, run: 'echo ready; while read l; do [ "$l" = quit ] && exit 0; echo "got $l"; done' }] });
+      await waitFor(async () => (await viaB.log(NS, 'attached')).body === 'ready\n', { timeoutMs: 20_000, message: 'the stdin step to run' });
+      const attach = await ChannelClient.open(b.target, remoteCommandPath(NS, 'attached', 'attach', { stdin: true, stdout: true, stderr: true, tty: false }), ['v5.channel.k8s.io']);
+      attach.send(0, 'one\n');
+      await attach.waitOutput(1, 'got one\n');
+      attach.send(0, 'quit\n');
+      assert.equal((await attach.finished()).status, '{"metadata":{},"status":"Success"}');
+      assert.equal((await viaA.untilPhase(NS, 'attached', ['Succeeded', 'Failed'])).status?.phase, 'Succeeded');
 
       const cancel = await viaB.raw('POST', `/apis/kubeactions.dev/v1alpha1/namespaces/${NS}/workflowruns/shared/cancel`, { reason: 'from replica b' });
       assert.equal(cancel.status, 201);
