@@ -32,6 +32,8 @@ interface ApiOpts extends CommonOpts, AuthFlags, LoadFlags {
   minRequestTimeout: number;
   requestTimeout: number;
   requestLog: RequestLogMode;
+  /** --shutdown-delay-duration in ms. */
+  shutdownDelayDuration: number;
 }
 interface WorkerOpts extends CommonOpts {
   concurrency: number;
@@ -95,6 +97,7 @@ function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map
     requestTimeoutMs: o.requestTimeout,
     requestLog: o.requestLog,
     shutdownGraceMs: o.shutdownGracePeriod,
+    shutdownDelayMs: o.shutdownDelayDuration,
     limits: loadLimitsFromFlags(o),
   };
 }

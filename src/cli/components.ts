@@ -1,5 +1,6 @@
 // Starting and stopping the parts a command runs: the apiserver, the worker, Redis clients.
 import type https from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { type AuthSettings, buildDelegatedAuth, defaultAuthSettings } from '../apiserver/auth/delegating.js';
 import type { LoadLimits } from '../apiserver/load-options.js';
@@ -43,6 +44,8 @@ export interface ApiServerSettings {
   limits?: LoadLimits;
   /** After SIGTERM: how long requests in flight may go on before their connections are cut. */
   shutdownGraceMs: number;
+  /** After SIGTERM, before the graceful close: how long to keep serving with /readyz failing (default 0). */
+  shutdownDelayMs?: number;
 }
 
 export interface Running {
@@ -56,6 +59,7 @@ export async function startApiServer(
 ): Promise<Running & { server: https.Server; storage: WorkflowRunStorage }> {
   const auth = await buildDelegatedAuth(s.tokens, s.auth ?? defaultAuthSettings(), logger);
   const redis = connectRedis(redisSettings.url, redisSettings.prefix);
+  let stopping = false;
   const storage = new WorkflowRunStorage({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory });
   storage.feed.onReadError = (err) => logger.warn({ err }, 'the change feed lost Redis; watches stay open and resume when it is back');
   await storage.start();
@@ -67,6 +71,8 @@ export async function startApiServer(
     checks: [{ name: 'redis', on: ['readyz'], check: async () => {
       ensureConnected(redis);
       await redis.ping();
+    } }, { name: 'shutdown', on: ['readyz'], check: async () => {
+      if (stopping) throw new Error('the server is shutting down');
     } }],
     watch: { bookmarkIntervalMs: s.bookmarkIntervalMs, maxBufferedBytes: 16 * 1024 * 1024, minRequestTimeoutSeconds: s.minRequestTimeoutSeconds },
     version: VERSION_INFO,
@@ -83,6 +89,8 @@ export async function startApiServer(
     server,
     storage,
     stop: async () => {
+      stopping = true;
+      if (s.shutdownDelayMs) await sleep(s.shutdownDelayMs);
       await closeGracefully(server, app.endLongRunning, s.shutdownGraceMs);
       stopReload();
       ownMetrics.close();

@@ -46,6 +46,8 @@ function apiserverOptions(cmd: Command): Command {
     .option('--token-auth-file <file>', 'static bearer tokens, kube-apiserver CSV format: token,user,uid,"group1,group2"')
     .addOption(new Option('--watch-bookmark-interval <seconds>', 'seconds between BOOKMARK events').default(60).argParser(Number))
     .addOption(new Option('--request-timeout <duration>', 'requests other than watch, log, exec and attach end with 504 after this (Go duration)').default(60_000, '60s').argParser(parseRequestTimeout))
+    .addOption(new Option('--shutdown-delay-duration <duration>', 'after SIGTERM, keep serving this long with /readyz failing, so that endpoints drop the pod before it stops accepting (Go duration)')
+      .default(0, '0s').argParser(parseDuration))
     .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number))
     .addOption(new Option('--request-log <mode>', 'requests logged at info level: all; notable (mutating, failed or slower than 1s); none')
       .choices(REQUEST_LOG_MODES).default('notable'))));

@@ -133,6 +133,28 @@ describe('SIGTERM', { timeout: 120_000 }, () => {
     }
   });
 
+  it('with --shutdown-delay-duration the apiserver fails /readyz and keeps serving for the delay, then closes', async () => {
+    const c = await startApiServerProcess({ redisUrl: redis.url, dir: path.join(dir, 'api-delay'), args: ['--shutdown-delay-duration', '3s'] });
+    started.push(c);
+    const runs = new RunClient(c.target);
+    try {
+      assert.equal((await runs.raw('GET', '/readyz')).status, 200);
+      const t0 = Date.now();
+      c.proc.kill('SIGTERM');
+      await waitFor(async () => (await runs.raw('GET', '/readyz')).status === 500, { timeoutMs: 2_000, message: '/readyz to fail' });
+      const readyz = await runs.raw('GET', '/readyz?verbose');
+      assert.match(readyz.body, /^\[-\]shutdown failed: reason withheld$/m);
+      assert.match(readyz.body, /^\[\+\]redis ok$/m);
+      assert.equal((await runs.raw('GET', runsPath(NS))).status, 200, 'requests are still served during the delay');
+      assert.ok(Date.now() - t0 < 2_500, 'checked within the delay');
+      await waitFor(() => refused(c.target), { timeoutMs: 10_000, message: 'new connections to be refused after the delay' });
+      assert.ok(Date.now() - t0 >= 3_000, 'not before the delay');
+      assert.equal(await exitWithin(c, 20_000), 0);
+    } finally {
+      runs.close();
+    }
+  });
+
   it('a worker lets a run finish within the grace period and takes no new run meanwhile', async () => {
     const a = await api('api-c');
     const runs = new RunClient(a.target);

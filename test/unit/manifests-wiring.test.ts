@@ -98,6 +98,14 @@ describe('the processes', () => {
   const root = repoRoot();
   const bin = 'dist/src/cli/main.js';
 
+  it('gives the apiserver and the worker pods time for their graceful shutdown (defaults: 25s grace, 10s kill grace)', () => {
+    const seconds = (v: string | undefined): number => Number(/^(\d+)s$/.exec(v ?? '0s')?.[1] ?? NaN);
+    const args = container(apiserver.spec?.template ?? {}).args ?? [];
+    const apiNeeds = seconds(flagValue(args, '--shutdown-delay-duration')) + 25;
+    assert.ok((podSpec(apiserver.spec?.template ?? {}).terminationGracePeriodSeconds ?? 30) > apiNeeds);
+    assert.ok((podSpec(worker.spec?.template ?? {}).terminationGracePeriodSeconds ?? 30) > 25 + 10);
+  });
+
   for (const [command, deployment] of [['apiserver', apiserver], ['worker', worker]] as const) {
     it(`starts \`kube-actions ${command}\` with flags it accepts, a ServiceAccount that exists, and the Redis URL from the Secret`, () => {
       const c = container(deployment.spec?.template ?? {});
