@@ -1,5 +1,6 @@
 // A worker's report of its slots (kubeactions_worker_slots / _busy_slots on every apiserver's
 // /metrics): written at start, every HEARTBEAT_INTERVAL_MS, and removed when the worker stops.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { WorkerRegistry } from '../queue/worker-registry.js';
 import { everyNonOverlapping } from './interval.js';
@@ -7,6 +8,9 @@ import { warnThrottled } from './store-retry.js';
 
 /** How often a worker reports its slots. */
 export const HEARTBEAT_INTERVAL_MS = 2000;
+
+/** How long stopping waits for the entry's removal. */
+const REMOVE_WAIT_MS = 1000;
 
 /** A report older than this means the worker is gone (it missed five reports). */
 export const HEARTBEAT_MAX_AGE_MS = 5 * HEARTBEAT_INTERVAL_MS;
@@ -21,7 +25,7 @@ export interface SlotSource {
 }
 
 export interface Heartbeat {
-  /** Stops reporting and removes the worker's entry. */
+  /** Stops reporting and removes the worker's entry (waiting at most a second: a stale entry ages out). */
   stop(): Promise<void>;
 }
 
@@ -34,7 +38,10 @@ export async function startHeartbeat(registry: WorkerRegistry, worker: SlotSourc
   return {
     stop: async () => {
       clearInterval(timer);
-      await registry.remove(worker.id).catch(() => undefined);
+      // Best effort, bounded: with Redis away the entry is left to age out.
+      const done = new AbortController();
+      await Promise.race([registry.remove(worker.id).catch(() => undefined), sleep(REMOVE_WAIT_MS, undefined, { signal: done.signal }).catch(() => undefined)]);
+      done.abort();
     },
   };
 }

@@ -1,6 +1,7 @@
 // The worker process: a BullMQ Worker that runs WorkflowRuns, plus the housekeeping every
 // worker shares (stop requests, TTL deletion, runs whose job was lost).
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { workflowRunFields } from '../apis/kubeactions/fields.js';
@@ -19,6 +20,9 @@ import { RunEndings } from './run-endings.js';
 import { type HeldRun, serveSession } from './sessions.js';
 import { untilStored, warnThrottled } from './store-retry.js';
 import { SessionHub } from '../queue/sessions.js';
+
+/** How much longer than its shutdown and kill grace periods closing may take before the worker gives up. */
+const CLOSE_SLACK_MS = 5000;
 
 export interface RunWorkerOptions {
   redis: RedisClient;
@@ -267,6 +271,17 @@ export class RunWorker {
    * steps and hands them back to the queue; resolves when none is left.
    */
   async close(): Promise<void> {
+    // Bounded even while Redis is away (hand-backs and status writes wait for it): then the runs
+    // still held are taken over by another worker once their locks expire.
+    const boundMs = this.opts.shutdownGraceMs + this.opts.killGraceMs + CLOSE_SLACK_MS;
+    const deadline = new AbortController();
+    const gaveUp = sleep(boundMs, 'gave-up' as const, { signal: deadline.signal }).catch(() => 'closed' as const);
+    const outcome = await Promise.race([this.#close().then(() => 'closed' as const), gaveUp]);
+    deadline.abort();
+    if (outcome === 'gave-up') this.log.warn({ boundMs }, 'the worker did not close in time; its unfinished runs are taken over when their locks expire');
+  }
+
+  async #close(): Promise<void> {
     for (const t of this.#timers) clearInterval(t);
     const grace = setTimeout(() => {
       for (const c of this.#running.values()) c.abort('Shutdown' satisfies StopReason);

@@ -185,6 +185,34 @@ describe('SIGTERM', { timeout: 120_000 }, () => {
     }
   });
 
+  it('a worker exits within a bounded time even when Redis cannot be reached, leaving no step process', async () => {
+    const a = await api('api-e');
+    const runs = new RunClient(a.target);
+    const signalRedis = (sig: NodeJS.Signals): void => redis.pids.forEach((pid) => process.kill(pid, sig));
+    try {
+      const w = await worker('ws-5', ['--shutdown-grace-period', '500ms', '--kill-grace-period', '1']);
+      const marker = uniqueSleep();
+      await runs.create(NS, { name: 'redis-away' }, { steps: [{ name: 'main', run: `sleep ${marker}` }] });
+      await runs.untilPhase(NS, 'redis-away', ['Running']);
+      await waitFor(() => processesMatching(marker).length > 0, { timeoutMs: 20_000, message: 'the step to run' });
+      signalRedis('SIGSTOP');
+      try {
+        const t0 = Date.now();
+        w.proc.kill('SIGTERM');
+        // 0.5 s grace + 1 s kill grace + 5 s slack.
+        assert.equal(await exitWithin(w, 15_000), 0);
+        assert.ok(Date.now() - t0 >= 6_000, 'it waited for its bound before giving up');
+        assert.match(w.output(), /"msg":"the worker did not close in time/);
+        await waitFor(() => processesMatching(marker).length === 0, { timeoutMs: 5_000, message: 'no step process left' });
+      } finally {
+        signalRedis('SIGCONT');
+      }
+      await runs.raw('DELETE', `${runsPath(NS)}/redis-away`);
+    } finally {
+      runs.close();
+    }
+  });
+
   it('a worker stops what outlasts the grace period and hands it back; another worker reruns the attempt at once', async () => {
     const a = await api('api-d');
     const runs = new RunClient(a.target);

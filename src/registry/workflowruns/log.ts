@@ -28,6 +28,14 @@ function splitLines(data: Buffer): Buffer[] {
   return out;
 }
 
+/** The log entries already written after a point: up to the end marker, if the run has ended. */
+interface Backlog {
+  entries: LogEntry[];
+  /** The id of the last entry read (the point a follower goes on from). */
+  last: string;
+  ended: boolean;
+}
+
 export class LogREST implements StreamGetter {
   constructor(
     readonly runs: Getter,
@@ -54,14 +62,16 @@ export class LogREST implements StreamGetter {
       && (!opts.step || e.step === opts.step);
     const since = opts.sinceTime ?? (opts.sinceSeconds !== undefined ? Date.now() - opts.sinceSeconds * 1000 : undefined);
     const startAfter = since !== undefined ? `${since - 1}-18446744073709551615` : '0';
+    // Read before the answer starts, so that storage being away is a 503, not a cut stream.
+    const backlog = await this.#backlog(run.metadata.uid, startAfter);
     return {
       contentType: 'text/plain',
       flush: opts.follow,
-      stream: this.#stream(ctx, name, run.metadata.uid, keep, startAfter, opts),
+      stream: this.#stream(ctx, name, run.metadata.uid, keep, backlog, opts),
     };
   }
 
-  async *#stream(ctx: RequestContext, name: string, uid: string, keep: (e: LogEntry) => boolean, startAfter: string, opts: LogOptions): AsyncGenerator<Buffer> {
+  async *#stream(ctx: RequestContext, name: string, uid: string, keep: (e: LogEntry) => boolean, backlog: Backlog, opts: LogOptions): AsyncGenerator<Buffer> {
     let budget = opts.limitBytes ?? Number.POSITIVE_INFINITY;
     const format = (e: LogEntry): Buffer[] => {
       if (!opts.timestamps) return [e.data];
@@ -77,7 +87,7 @@ export class LogREST implements StreamGetter {
       }
     };
     // The backlog first (with tailLines applied to it), then, when following, what comes.
-    const { entries, last, ended } = await this.#backlog(uid, startAfter);
+    const { entries, last, ended } = backlog;
     let chunks = entries.filter(keep).flatMap(format);
     if (opts.tailLines !== undefined) {
       const lines = chunks.flatMap((c) => (opts.timestamps ? [c] : splitLines(c)));
@@ -92,7 +102,7 @@ export class LogREST implements StreamGetter {
     }
   }
 
-  async #backlog(uid: string, after: string): Promise<{ entries: LogEntry[]; last: string; ended: boolean }> {
+  async #backlog(uid: string, after: string): Promise<Backlog> {
     const entries: LogEntry[] = [];
     let last = after;
     for (;;) {
