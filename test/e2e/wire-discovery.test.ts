@@ -250,12 +250,12 @@ describe('wire: discovery, OpenAPI, version, health', { timeout: 120_000 }, () =
     }
     const verbose = await kubeRequest(server, '/readyz?verbose', { token: null });
     assert.equal(verbose.status, 200);
-    assert.equal(verbose.text, '[+]ping ok\n[+]redis ok\nreadyz check passed\n');
+    assert.equal(verbose.text, '[+]ping ok\n[+]redis ok\n[+]shutdown ok\nreadyz check passed\n');
     const live = await kubeRequest(server, '/livez?verbose');
     assert.equal(live.text, '[+]ping ok\nlivez check passed\n');
     const excluded = await kubeRequest(server, '/readyz?verbose&exclude=redis', { token: null });
     assert.equal(excluded.status, 200);
-    assert.equal(excluded.text, '[+]ping ok\n[+]redis excluded: ok\nreadyz check passed\n');
+    assert.equal(excluded.text, '[+]ping ok\n[+]redis excluded: ok\n[+]shutdown ok\nreadyz check passed\n');
     const one = await kubeRequest(server, '/readyz/redis', { token: null });
     assert.equal(one.status, 200);
     assert.equal(one.headers['content-type'], 'text/plain; charset=utf-8');
