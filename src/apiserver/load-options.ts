@@ -51,7 +51,8 @@ function count(flags: string, description: string, defaultValue: number, min = 0
   });
 }
 
-function duration(flags: string, description: string, defaultMs: number): Option {
+/** A flag taking a Go duration (0 included), in milliseconds. */
+export function durationOption(flags: string, description: string, defaultMs: number): Option {
   return new Option(flags, description).default(defaultMs, `${defaultMs / 1000}s`).argParser((value: string) => {
     const ms = parseGoDuration(value);
     if (ms === undefined) throw new InvalidArgumentError('a Go duration such as 10s or 1m30s, or 0');
@@ -68,8 +69,8 @@ export function addLoadFlags(cmd: Command): Command {
     .addOption(count('--max-watches <n>', 'watch requests open at once on this process; more get 429; 0: unlimited', d.maxWatches))
     .addOption(count('--max-exec-sessions <n>', 'exec and attach sessions open at once on this process; more get 429; 0: unlimited', d.maxExecSessions))
     .addOption(count('--max-websocket-message-bytes <n>', 'largest websocket message a client may send; a bigger one closes the websocket with 1009', d.maxWebSocketMessageBytes, 1))
-    .addOption(duration('--header-read-timeout <duration>', 'a request whose headers have not arrived this long after its first byte is answered 408 and its connection closed; 0: no limit', d.headerReadTimeoutMs))
-    .addOption(duration('--body-read-timeout <duration>', 'a request whose headers and body have not arrived this long after its first byte is answered 408 and its connection closed; 0: no limit', d.bodyReadTimeoutMs));
+    .addOption(durationOption('--header-read-timeout <duration>', 'a request whose headers have not arrived this long after its first byte is answered 408 and its connection closed; 0: no limit', d.headerReadTimeoutMs))
+    .addOption(durationOption('--body-read-timeout <duration>', 'a request whose headers and body have not arrived this long after its first byte is answered 408 and its connection closed; 0: no limit', d.bodyReadTimeoutMs));
 }
 
 /** The limits the flags describe. */

@@ -3,19 +3,13 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseGoDuration } from '../apiserver/timeout.js';
 import { addAuthFlags } from '../apiserver/auth/options.js';
-import { addLoadFlags } from '../apiserver/load-options.js';
+import { addLoadFlags, durationOption } from '../apiserver/load-options.js';
 import { REQUEST_LOG_MODES } from '../apiserver/request-observer.js';
 import { runApiServer, runDev, runWorker } from './commands.js';
 
 function parseRequestTimeout(v: string): number {
   const ms = parseGoDuration(v);
   if (ms === undefined || ms <= 0) throw new InvalidArgumentError('a positive Go duration such as 60s or 1m30s');
-  return ms;
-}
-
-function parseDuration(v: string): number {
-  const ms = parseGoDuration(v);
-  if (ms === undefined || ms < 0) throw new InvalidArgumentError('a Go duration such as 25s or 1m30s');
   return ms;
 }
 
@@ -31,8 +25,7 @@ function redisOptions(cmd: Command, required: boolean): Command {
     .addOption(url)
     .addOption(new Option('--redis-prefix <prefix>', 'prefix (hash tag) of every Redis key').default('{ka}'))
     .addOption(new Option('--change-history <n>', 'change events kept for resuming watches').default(100000).argParser(Number))
-    .addOption(new Option('--shutdown-grace-period <duration>', 'after SIGTERM, how long requests in flight (apiserver) or runs (worker) may go on (Go duration)')
-      .default(25_000, '25s').argParser(parseDuration))
+    .addOption(durationOption('--shutdown-grace-period <duration>', 'after SIGTERM, how long requests in flight (apiserver) or runs (worker) may go on', 25_000))
     .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('LOG_LEVEL'));
 }
 
@@ -46,8 +39,7 @@ function apiserverOptions(cmd: Command): Command {
     .option('--token-auth-file <file>', 'static bearer tokens, kube-apiserver CSV format: token,user,uid,"group1,group2"')
     .addOption(new Option('--watch-bookmark-interval <seconds>', 'seconds between BOOKMARK events').default(60).argParser(Number))
     .addOption(new Option('--request-timeout <duration>', 'requests other than watch, log, exec and attach end with 504 after this (Go duration)').default(60_000, '60s').argParser(parseRequestTimeout))
-    .addOption(new Option('--shutdown-delay-duration <duration>', 'after SIGTERM, keep serving this long with /readyz failing, so that endpoints drop the pod before it stops accepting (Go duration)')
-      .default(0, '0s').argParser(parseDuration))
+    .addOption(durationOption('--shutdown-delay-duration <duration>', 'after SIGTERM, keep serving this long with /readyz failing, so that endpoints drop the pod before it stops accepting', 0))
     .addOption(new Option('--min-request-timeout <seconds>', 'watches without timeoutSeconds end after 1-2x this').default(1800).argParser(Number))
     .addOption(new Option('--request-log <mode>', 'requests logged at info level: all; notable (mutating, failed or slower than 1s); none')
       .choices(REQUEST_LOG_MODES).default('notable'))));

@@ -1,9 +1,9 @@
 // A worker's report of its slots (kubeactions_worker_slots / _busy_slots on every apiserver's
 // /metrics): written at start, every HEARTBEAT_INTERVAL_MS, and removed when the worker stops.
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { WorkerRegistry } from '../queue/worker-registry.js';
 import { everyNonOverlapping } from './interval.js';
+import { settledWithin } from './settled-within.js';
 import { warnThrottled } from './store-retry.js';
 
 /** How often a worker reports its slots. */
@@ -39,9 +39,7 @@ export async function startHeartbeat(registry: WorkerRegistry, worker: SlotSourc
     stop: async () => {
       clearInterval(timer);
       // Best effort, bounded: with Redis away the entry is left to age out.
-      const done = new AbortController();
-      await Promise.race([registry.remove(worker.id).catch(() => undefined), sleep(REMOVE_WAIT_MS, undefined, { signal: done.signal }).catch(() => undefined)]);
-      done.abort();
+      await settledWithin(registry.remove(worker.id), REMOVE_WAIT_MS);
     },
   };
 }

@@ -1,7 +1,6 @@
 // The worker process: a BullMQ Worker that runs WorkflowRuns, plus the housekeeping every
 // worker shares (stop requests, TTL deletion, runs whose job was lost).
 import { hostname } from 'node:os';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { DelayedError, Worker, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { workflowRunFields } from '../apis/kubeactions/fields.js';
@@ -17,6 +16,7 @@ import { createWorkspace, removeWorkspace } from './workspace.js';
 import { runAttempt, runEnv, type StopReason } from './attempt.js';
 import { deleteExpired, failLostRuns } from './housekeeping.js';
 import { RunEndings } from './run-endings.js';
+import { settledWithin } from './settled-within.js';
 import { type HeldRun, serveSession } from './sessions.js';
 import { untilStored, warnThrottled } from './store-retry.js';
 import { SessionHub } from '../queue/sessions.js';
@@ -274,11 +274,9 @@ export class RunWorker {
     // Bounded even while Redis is away (hand-backs and status writes wait for it): then the runs
     // still held are taken over by another worker once their locks expire.
     const boundMs = this.opts.shutdownGraceMs + this.opts.killGraceMs + CLOSE_SLACK_MS;
-    const deadline = new AbortController();
-    const gaveUp = sleep(boundMs, 'gave-up' as const, { signal: deadline.signal }).catch(() => 'closed' as const);
-    const outcome = await Promise.race([this.#close().then(() => 'closed' as const), gaveUp]);
-    deadline.abort();
-    if (outcome === 'gave-up') this.log.warn({ boundMs }, 'the worker did not close in time; its unfinished runs are taken over when their locks expire');
+    const closing = this.#close();
+    if (await settledWithin(closing, boundMs)) return closing;
+    this.log.warn({ boundMs }, 'the worker did not close in time; its unfinished runs are taken over when their locks expire');
   }
 
   async #close(): Promise<void> {

@@ -9,20 +9,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import type { VerbSummary } from '../../bench/soak/results.js';
 
 const BENCH_MAIN = fileURLToPath(new URL('../../bench/main.js', import.meta.url));
 const BENCH_TIMEOUT_MS = 240_000;
 const VERBS = ['create', 'get', 'list', 'log', 'exec', 'delete', 'watch'];
 
-interface VerbSummary {
-  count: number;
-  perSecond: number;
-  p50: number;
-  p99: number;
-  p999: number;
-  errors: number;
-  firstErrors: string[];
-}
 
 interface BenchDoc {
   scenarios: string[];

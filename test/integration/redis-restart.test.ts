@@ -98,6 +98,15 @@ async function startStack(name: string): Promise<Stack> {
   return { redis, dir, api, worker, client: new RunClient(api.target) };
 }
 
+/** Stops what startStack started (any part may be missing if it failed) and removes its directory. */
+async function stopStack(s: Partial<Stack>): Promise<void> {
+  s.client?.close();
+  await s.worker?.stop();
+  await s.api?.stop();
+  await s.redis?.close();
+  if (s.dir) await rm(s.dir, { recursive: true, force: true });
+}
+
 for (const fault of ['SIGKILL', 'SIGTERM'] as RedisFault[]) {
   describe(`Redis stopped with ${fault} while a step runs, then restarted`, { timeout: 120_000 }, () => {
     let redis: RestartableRedis;
@@ -111,11 +120,7 @@ for (const fault of ['SIGKILL', 'SIGTERM'] as RedisFault[]) {
     });
     after(async () => {
       if (dir) await writeFile(join(dir, 'stop'), '');
-      client?.close();
-      await worker?.stop();
-      await api?.stop();
-      await redis?.close();
-      await rm(dir, { recursive: true, force: true });
+      await stopStack({ redis, dir, api, worker, client });
     });
 
     it('keeps the apiserver up (503 + Retry-After), loses nothing acknowledged, finishes the run with its whole log, and the informer ends right', async () => {
@@ -231,11 +236,7 @@ describe('Redis restarted with less than it had acknowledged (an older AOF)', { 
     ({ redis, dir, api, worker, client } = await startStack('redis-rewind'));
   });
   after(async () => {
-    client?.close();
-    await worker?.stop();
-    await api?.stop();
-    await redis?.close();
-    if (dir) await rm(dir, { recursive: true, force: true });
+    await stopStack({ redis, dir, api, worker, client });
   });
 
   it('ends open watches with 410 Expired, so that an informer relists to exactly what Redis holds; versions never go back', async () => {
