@@ -12,6 +12,7 @@ import { ensureServingCertificate } from './certs.js';
 import { type ApiServerSettings, type Running, type WorkerSettings, startApiServer, startWorker } from './components.js';
 import { ensureAdminToken, writeKubeconfig } from './kubeconfig.js';
 import { startRedisServer } from './redis-child.js';
+import { closedAncestor, type IsolationMode, type NetworkMode, type SandboxSettings } from '../worker/sandbox.js';
 
 interface CommonOpts {
   redisUrl?: string;
@@ -42,6 +43,14 @@ interface WorkerOpts extends CommonOpts {
   stalledInterval: number;
   killGracePeriod: number;
   logLimitBytes: number;
+  stepIsolation: IsolationMode;
+  stepUidRange: { first: number; last: number };
+  stepUidLockDir: string;
+  stepNetwork: NetworkMode;
+  stepMaxProcesses: number;
+  stepMaxMemory: number;
+  stepMaxFileSize: number;
+  stepMaxCpuSeconds: number;
 }
 type DevOpts = ApiOpts & WorkerOpts & { dataDir: string; port?: number };
 
@@ -72,7 +81,29 @@ function workerSettings(o: WorkerOpts, workspaceDir: string): WorkerSettings {
     killGraceMs: o.killGracePeriod * 1000,
     shutdownGraceMs: o.shutdownGracePeriod,
     logLimitBytes: o.logLimitBytes,
+    isolation: isolationSettings(o),
   };
+}
+
+function isolationSettings(o: WorkerOpts): SandboxSettings {
+  return {
+    mode: o.stepIsolation,
+    uids: o.stepUidRange,
+    lockDir: resolve(o.stepUidLockDir),
+    network: o.stepNetwork,
+    max: { processes: o.stepMaxProcesses, memoryBytes: o.stepMaxMemory, fileBytes: o.stepMaxFileSize, cpuSeconds: o.stepMaxCpuSeconds },
+  };
+}
+
+/**
+ * Dev mode's workspaces: <data-dir>/workspaces, unless step uids could not reach it there (a data
+ * dir inside a home directory of mode 0700); then a fresh directory in the system's temp dir.
+ */
+async function devWorkspaceDir(o: DevOpts, dataDir: string): Promise<string> {
+  if (o.workspaceDir) return o.workspaceDir;
+  const inDataDir = join(dataDir, 'workspaces');
+  if (o.stepIsolation === 'off' || (await closedAncestor(inDataDir)) === undefined) return inDataDir;
+  return mkdtemp(join(tmpdir(), 'kube-actions-workspaces-'));
 }
 
 async function tlsMaterial(o: ApiOpts, certDir: string): Promise<{ cert: string; key: string; ca: string }> {
@@ -158,7 +189,7 @@ async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[])
   const port = o.port ?? o.securePort;
   const api = await startApiServer(redis, apiSettings(o, tls, tokens, port, host, false), log);
   parts.push(api);
-  parts.push(await startWorker(redis, workerSettings(o, o.workspaceDir ?? join(dataDir, 'workspaces')), log));
+  parts.push(await startWorker(redis, workerSettings(o, await devWorkspaceDir(o, dataDir)), log));
   const kubeconfig = join(dataDir, 'kubeconfig');
   const address = api.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;

@@ -14,6 +14,7 @@ import { WorkerRegistry } from '../queue/worker-registry.js';
 import { WorkflowRunStorage } from '../registry/workflowruns/storage.js';
 import { startHeartbeat } from '../worker/heartbeat.js';
 import { RunWorker } from '../worker/run-worker.js';
+import { createSandbox, type SandboxSettings } from '../worker/sandbox.js';
 import { registerKubeActionsMetrics } from './metrics.js';
 import { connectRedis } from './redis-connection.js';
 import { VERSION_INFO } from './version.js';
@@ -110,11 +111,16 @@ export interface WorkerSettings {
   /** After SIGTERM: how long runs may go on before they are handed back. */
   shutdownGraceMs: number;
   logLimitBytes: number;
+  /** Step isolation: --step-isolation and the --step-* flags. */
+  isolation: SandboxSettings;
 }
 
-export async function startWorker(redisSettings: RedisSettings, s: WorkerSettings, logger?: Logger): Promise<Running & { worker: RunWorker }> {
+export async function startWorker(redisSettings: RedisSettings, s: WorkerSettings, logger: Logger): Promise<Running & { worker: RunWorker }> {
+  const sandbox = await createSandbox(s.isolation, logger);
+  await sandbox?.prepareRoot(s.workspaceDir);
   const redis = connectRedis(redisSettings.url, redisSettings.prefix);
-  const worker = new RunWorker({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory, ...s, ...(logger ? { logger } : {}) });
+  const { isolation: _isolation, ...settings } = s;
+  const worker = new RunWorker({ redis, prefix: redisSettings.prefix, changeHistory: redisSettings.changeHistory, ...settings, logger, ...(sandbox ? { sandbox } : {}) });
   await worker.start();
   const heartbeat = await startHeartbeat(new WorkerRegistry(redis, redisSettings.prefix), worker);
   return {

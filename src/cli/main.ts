@@ -5,6 +5,8 @@ import { parseGoDuration } from '../apiserver/timeout.js';
 import { addAuthFlags } from '../apiserver/auth/options.js';
 import { addLoadFlags, durationOption } from '../apiserver/load-options.js';
 import { REQUEST_LOG_MODES } from '../apiserver/request-observer.js';
+import { parseQuantity } from '../apiserver/quantity.js';
+import { DEFAULT_LOCK_DIR, DEFAULT_STEP_LIMITS, parseUidRange } from '../worker/sandbox.js';
 import { runApiServer, runDev, runWorker } from './commands.js';
 
 function parseRequestTimeout(v: string): number {
@@ -45,8 +47,43 @@ function apiserverOptions(cmd: Command): Command {
       .choices(REQUEST_LOG_MODES).default('notable'))));
 }
 
-function workerOptions(cmd: Command): Command {
+function positiveWhole(v: string): number {
+  const n = parseQuantity(v);
+  if (n === undefined || n <= 0 || !Number.isInteger(n)) throw new InvalidArgumentError('a positive whole number');
+  return n;
+}
+
+function bytes(v: string): number {
+  const n = parseQuantity(v);
+  if (n === undefined || n <= 0) throw new InvalidArgumentError('a positive quantity such as 512Mi or 4Gi');
+  return Math.ceil(n);
+}
+
+function uidRange(v: string): { first: number; last: number } {
+  try {
+    return parseUidRange(v);
+  } catch (err) {
+    throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+function isolationOptions(cmd: Command): Command {
+  const max = DEFAULT_STEP_LIMITS;
   return cmd
+    .addOption(new Option('--step-isolation <mode>', 'run each run\'s processes under a uid of their own, without capabilities: auto (when the worker can, else warn), required (refuse to start when it cannot), off')
+      .choices(['auto', 'required', 'off']).default('auto'))
+    .addOption(new Option('--step-uid-range <first-last>', 'uids (and gids) given to runs, one per run').default({ first: 100000, last: 165535 }, '100000-165535').argParser(uidRange))
+    .option('--step-uid-lock-dir <dir>', 'host-wide directory of the uid locks (root-only)', DEFAULT_LOCK_DIR)
+    .addOption(new Option('--step-network <mode>', 'network of every step: Host, or None (a network of its own with only loopback); runs may ask for None with spec.network')
+      .choices(['Host', 'None']).default('Host'))
+    .addOption(new Option('--step-max-processes <n>', 'processes a run may have at once (its spec.resources.limits.pids may ask for fewer)').default(max.processes).argParser(positiveWhole))
+    .addOption(new Option('--step-max-memory <bytes>', 'memory (data segment) of each step process (limits.memory may ask for less)').default(max.memoryBytes, '4Gi').argParser(bytes))
+    .addOption(new Option('--step-max-file-size <bytes>', 'the largest file a step may write (limits.ephemeral-storage may ask for less)').default(max.fileBytes, '8Gi').argParser(bytes))
+    .addOption(new Option('--step-max-cpu-seconds <n>', 'CPU seconds of each step process (limits.cpu-seconds may ask for fewer)').default(max.cpuSeconds).argParser(positiveWhole));
+}
+
+function workerOptions(cmd: Command): Command {
+  return isolationOptions(cmd)
     .addOption(new Option('--concurrency <n>', 'runs a worker executes at once').default(10).argParser(Number))
     .option('--workspace-dir <dir>', 'where run workspaces are created (default: a temp dir; dev: <data-dir>/workspaces)')
     .addOption(new Option('--lock-duration <seconds>', 'a worker silent this long is considered lost').default(30).argParser(Number))

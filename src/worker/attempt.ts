@@ -5,7 +5,9 @@ import type { WorkflowRun } from '../apis/kubeactions/types.js';
 import { finish, isActive, setStep } from '../apis/kubeactions/status.js';
 import type { LogStore } from '../queue/log-store.js';
 import type { Records } from '../queue/records.js';
+import { parseQuantity } from '../apiserver/quantity.js';
 import { runStepProcess } from './executor.js';
+import type { RunIdentity, RunRequest, StepLimits } from './sandbox.js';
 import { LogWriter } from './log-writer.js';
 import type { HeldRun, StepIO } from './sessions.js';
 import { untilStored } from './store-retry.js';
@@ -27,6 +29,8 @@ export interface AttemptOptions {
   onStepStarted?: (pid: number) => void;
   /** Where attach sessions find the running step. */
   held?: HeldRun;
+  /** The run's isolated identity, when the worker isolates steps. */
+  identity?: RunIdentity;
 }
 
 export interface AttemptResult {
@@ -38,6 +42,21 @@ export interface AttemptResult {
 /** `$(params.NAME)` substitution, as Tekton does. */
 export function substituteParams(text: string, params: Record<string, string>): string {
   return text.replace(/\$\(params\.([A-Za-z_][A-Za-z0-9_]*)\)/g, (m, name: string) => params[name] ?? m);
+}
+
+/** What the run asks of the sandbox: `spec.network` and `spec.resources.limits`. */
+export function runRequest(run: WorkflowRun): RunRequest {
+  const asked = run.spec.resources?.limits ?? {};
+  const limits: Partial<StepLimits> = {};
+  const set = (key: keyof StepLimits, value: number | string | undefined): void => {
+    const n = value === undefined ? undefined : parseQuantity(value);
+    if (n !== undefined && n > 0) limits[key] = Math.ceil(n);
+  };
+  set('processes', asked.pids);
+  set('memoryBytes', asked.memory);
+  set('fileBytes', asked['ephemeral-storage']);
+  set('cpuSeconds', asked['cpu-seconds']);
+  return { ...(run.spec.network ? { network: run.spec.network } : {}), limits };
 }
 
 /** The environment every step (and exec) of an attempt gets. */
@@ -81,6 +100,7 @@ export async function runAttempt(o: AttemptOptions): Promise<AttemptResult> {
       script: substituteParams(step.run, params),
       workspace: o.workspace,
       workingDir: step.workingDir,
+      ...(o.identity ? { identity: o.identity } : {}),
       env: stepEnv(run, i, o.attempt, o.workspace),
       timeoutMs: step.timeoutSeconds ? step.timeoutSeconds * 1000 : undefined,
       signal: o.signal,

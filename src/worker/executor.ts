@@ -9,6 +9,7 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream';
 import { killGroup, terminateGroup } from './process-group.js';
 import { guardGroup, releaseGroup } from './group-guard.js';
+import type { RunIdentity } from './sandbox.js';
 import { resolveWorkingDir } from './workspace.js';
 import { abortedMessage, exitResult, startErrorMessage, type ExitStatus } from './step-result.js';
 
@@ -32,6 +33,8 @@ export interface StepProcessOptions {
   workingDir?: string;
   /** The step's full environment; nothing of the worker's own environment is added. */
   env: Record<string, string>;
+  /** Run as this run's isolated identity (sandbox.ts): its uid, limits and network. */
+  identity?: RunIdentity;
   /** Step timeout: the whole process group is terminated when it expires. */
   timeoutMs?: number;
   /** Cancellation (or the run's timeout): the whole process group is terminated on abort. */
@@ -80,12 +83,18 @@ export async function runStepProcess(opts: StepProcessOptions): Promise<StepProc
   const startedAt = new Date();
   let child: ChildProcess;
   try {
-    const cwd = await resolveWorkingDir(opts.workspace, opts.workingDir);
+    // An isolated step creates its working directory itself, as its own uid.
+    const identity = opts.identity;
+    const dir = await resolveWorkingDir(opts.workspace, opts.workingDir, { create: identity === undefined });
     if (opts.signal?.aborted) {
       const message = abortedMessage(opts.signal.reason);
       return finish({ outcome: 'Aborted', exitCode: null, signal: null, message }, startedAt);
     }
-    const [file, ...args] = opts.argv ?? ['/bin/sh', '-c', opts.script];
+    const command = opts.argv ? { argv: opts.argv } : { script: opts.script };
+    const [file, ...args] = identity
+      ? identity.argv(command, opts.workingDir ? dir : undefined)
+      : opts.argv ?? ['/bin/sh', '-c', opts.script];
+    const cwd = identity ? opts.workspace : dir;
     child = spawn(file ?? '/bin/sh', args, { cwd, env: opts.env, stdio: opts.stdin ? STDIO_WITH_STDIN : STDIO, detached: true });
   } catch (err) {
     return startError(err, startedAt);

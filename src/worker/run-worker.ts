@@ -13,7 +13,8 @@ import { duplicateClient, type RedisClient } from '../queue/redis-client.js';
 import { type ControlMessage, RUN_QUEUE, type RunJobData, RunQueue } from '../queue/run-queue.js';
 import { everyNonOverlapping } from './interval.js';
 import { createWorkspace, removeWorkspace } from './workspace.js';
-import { runAttempt, runEnv, type StopReason } from './attempt.js';
+import { runAttempt, runEnv, runRequest, type StopReason } from './attempt.js';
+import type { RunIdentity, StepSandbox } from './sandbox.js';
 import { deleteExpired, failLostRuns } from './housekeeping.js';
 import { RunEndings } from './run-endings.js';
 import { settledWithin } from './settled-within.js';
@@ -39,6 +40,8 @@ export interface RunWorkerOptions {
   shutdownGraceMs: number;
   logLimitBytes: number;
   changeHistory: number;
+  /** Isolates each run's processes (sandbox.ts); without it steps run as the worker's user. */
+  sandbox?: StepSandbox;
   /** Called with the time (ms, performance.now) a step's process started, for benchmarks. */
   onStepStarted?: (runUid: string) => void;
   /** Where failures (Redis out of reach, housekeeping errors) are reported; default: warnings on stdout. */
@@ -206,13 +209,23 @@ export class RunWorker {
     const timeout = run.spec.timeoutSeconds
       ? setTimeout(() => controller.abort('Timeout' satisfies StopReason), run.spec.timeoutSeconds * 1000)
       : undefined;
+    let identity: RunIdentity | undefined;
+    try {
+      identity = await this.opts.sandbox?.acquire(runRequest(run));
+    } catch (err) {
+      clearTimeout(timeout);
+      this.#running.delete(uid);
+      await this.#endings.finish(member, uid, 'Failed', 'CannotIsolate', err instanceof Error ? err.message : String(err));
+      return false;
+    }
     const workspace = await createWorkspace(this.opts.workspaceDir, uid);
-    const held: HeldRun = { workspace, env: runEnv(run, attempt, workspace), signal: controller.signal };
+    await identity?.own(workspace);
+    const held: HeldRun = { workspace, env: runEnv(run, attempt, workspace), signal: controller.signal, ...(identity ? { identity } : {}) };
     this.#held.set(uid, held);
     resolveHeld(held);
     try {
       const result = await runAttempt({
-        records: this.records, logs: this.logs, member, run, attempt, workspace, held,
+        records: this.records, logs: this.logs, member, run, attempt, workspace, held, identity,
         signal: controller.signal, killGraceMs: this.opts.killGraceMs, logLimitBytes: this.opts.logLimitBytes, log: this.log,
         onStepStarted: (pid) => {
           this.#pids.set(uid, pid);
@@ -244,7 +257,7 @@ export class RunWorker {
       this.#pids.delete(uid);
       this.#held.delete(uid);
       controller.abort('Shutdown');
-      await removeWorkspace(workspace).catch(() => undefined);
+      await (identity ? identity.release(workspace) : removeWorkspace(workspace)).catch(() => undefined);
     }
   }
 

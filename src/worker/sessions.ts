@@ -7,6 +7,7 @@ import { Frame, frame, type SessionExit, type SessionHub, type SessionRequest } 
 import { runStepProcess } from './executor.js';
 import { killGroup } from './process-group.js';
 import { guardGroup, releaseGroup } from './group-guard.js';
+import type { RunIdentity } from './sandbox.js';
 
 /** The running step, as attach sees it. */
 export interface StepIO {
@@ -21,6 +22,8 @@ export interface StepIO {
 export interface HeldRun {
   workspace: string;
   env: Record<string, string>;
+  /** The run's isolated identity: sessions run as it too. */
+  identity?: RunIdentity;
   /** Aborted when the run's attempt ends: sessions end with it. */
   signal: AbortSignal;
   step?: StepIO;
@@ -113,6 +116,7 @@ async function execPipes(req: SessionRequest, held: HeldRun, wire: Wire, h: Hand
   h.stdinClose = () => (stdinEnded = true);
   const result = await runStepProcess({
     script: '', argv: req.command, stdin: req.stdin, workspace: held.workspace, env: held.env,
+    ...(held.identity ? { identity: held.identity } : {}),
     signal: controller.signal, killGraceMs: 2000,
     onStart: (_pid, stdin) => {
       if (!stdin) return;
@@ -148,7 +152,7 @@ function execTTY(req: SessionRequest, held: HeldRun, wire: Wire, h: Handlers): v
 }
 
 function spawnTTY(req: SessionRequest, held: HeldRun, wire: Wire, h: Handlers, cols: number, rows: number, early: Buffer[]): void {
-  const [file = '', ...args] = req.command;
+  const [file = '', ...args] = held.identity ? held.identity.argv({ argv: req.command }) : req.command;
   let term: pty.IPty;
   try {
     term = pty.spawn(file, args, { name: 'xterm-256color', cols, rows, cwd: held.workspace, env: { TERM: 'xterm-256color', ...held.env } });

@@ -52,11 +52,12 @@ export async function removeWorkspace(path: string): Promise<void> {
 }
 
 /**
- * Resolves a step's `workingDir` inside `workspace` (which must exist), creating it if missing,
- * and returns its real absolute path. Throws a descriptive Error for an absolute `workingDir`, one
- * that climbs out with `..`, or one that leaves the workspace through a symbolic link.
+ * Resolves a step's `workingDir` inside `workspace` (which must exist), creating it if missing
+ * (unless `create` is false: an isolated step creates it as its own uid), and returns its real
+ * absolute path. Throws a descriptive Error for an absolute `workingDir`, one that climbs out with
+ * `..`, or one that leaves the workspace through a symbolic link.
  */
-export async function resolveWorkingDir(workspace: string, workingDir?: string): Promise<string> {
+export async function resolveWorkingDir(workspace: string, workingDir?: string, opts: { create?: boolean } = {}): Promise<string> {
   const root = await realpath(workspace);
   if (workingDir === undefined || workingDir === '') return root;
   if (isAbsolute(workingDir)) {
@@ -70,7 +71,7 @@ export async function resolveWorkingDir(workspace: string, workingDir?: string):
     throw new Error(`workingDir "${workingDir}" escapes the workspace through a symbolic link`);
   }
   const real = join(realAncestor, relative(ancestor, dir));
-  await mkdir(real, { recursive: true });
+  if (opts.create ?? true) await mkdir(real, { recursive: true });
   return real;
 }
 

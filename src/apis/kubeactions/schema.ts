@@ -8,6 +8,8 @@ const time = (description: string): JSONSchema => ({ type: 'string', format: 'da
 /** The longest a worker's timer can wait: 2^31-1 ms (Node's setTimeout fires at once beyond it). */
 const MAX_TIMER_SECONDS = 2_147_483;
 
+const quantity = (description: string): JSONSchema => ({ 'x-kubernetes-int-or-string': true, description });
+
 const envVar: JSONSchema = {
   type: 'object',
   description: 'An environment variable set for the step.',
@@ -44,6 +46,23 @@ export const workflowRunSpec: JSONSchema = {
       additionalProperties: { type: 'string' },
     },
     timeoutSeconds: int('Seconds the whole run may take before it is stopped and fails (at most 2147483, about 24 days).', { minimum: 1, maximum: MAX_TIMER_SECONDS }),
+    network: str('Network of the steps: Host (the worker\'s, the default) or None (a network of their own with only a loopback interface).', { enum: ['Host', 'None'] }),
+    resources: {
+      type: 'object',
+      description: 'Limits of the run\'s processes. Each is capped by the worker\'s maximum (its --step-max-* flags), which also applies to what is not given.',
+      properties: {
+        limits: {
+          type: 'object',
+          description: 'Limits as quantities, e.g. memory: 512Mi.',
+          properties: {
+            pids: quantity('Processes the run may have at once (a fork bomb ends at this count).'),
+            memory: quantity('Memory (data segment) of each process, e.g. 512Mi.'),
+            'ephemeral-storage': quantity('The largest file a step may write, e.g. 1Gi.'),
+            'cpu-seconds': quantity('CPU time of each process, in seconds.'),
+          },
+        },
+      },
+    },
     ttlSecondsAfterFinished: int('Seconds after the run finished when the run and its log are deleted.', { minimum: 0 }),
     retry: {
       type: 'object',

@@ -49,8 +49,25 @@ export interface RetryPolicy {
   backoffSeconds?: number;
 }
 
+/** `spec.network`: the worker's network, or a network namespace with only a loopback interface. */
+export type StepNetwork = 'Host' | 'None';
+
+/** The limits a run may ask for (quantities), each capped by the worker's maximum. */
+export interface RunResourceLimits {
+  /** Processes of the run at once. */
+  pids?: number | string;
+  /** Memory (data segment) of each process. */
+  memory?: number | string;
+  /** The largest file a step may write. */
+  'ephemeral-storage'?: number | string;
+  /** CPU time of each process, in seconds. */
+  'cpu-seconds'?: number | string;
+}
+
 export interface WorkflowRunSpec {
   params?: Record<string, string>;
+  network?: StepNetwork;
+  resources?: { limits?: RunResourceLimits };
   timeoutSeconds?: number;
   ttlSecondsAfterFinished?: number;
   retry?: RetryPolicy;

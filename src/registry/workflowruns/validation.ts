@@ -2,7 +2,8 @@
 import {
   type FieldError, duplicate, invalid, isDNS1123Label, required, typeInvalid,
 } from '../../apiserver/field-errors.js';
-import type { Step, WorkflowRunSpec } from '../../apis/kubeactions/types.js';
+import type { RunResourceLimits, Step, WorkflowRunSpec } from '../../apis/kubeactions/types.js';
+import { parseQuantity } from '../../apiserver/quantity.js';
 
 const ENV_NAME = /^[-._a-zA-Z][-._a-zA-Z0-9]*$/;
 const PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -35,8 +36,24 @@ function validateStep(s: Step, path: string, seen: Set<string>): FieldError[] {
   return errs;
 }
 
+/** Limits that count (pids, cpu-seconds) are whole numbers; every limit is positive. */
+const WHOLE_LIMITS = new Set<keyof RunResourceLimits>(['pids', 'cpu-seconds']);
+
+function validateLimits(limits: RunResourceLimits, path: string): FieldError[] {
+  const errs: FieldError[] = [];
+  for (const [name, value] of Object.entries(limits) as [keyof RunResourceLimits, number | string][]) {
+    const n = parseQuantity(value);
+    const at = `${path}[${name}]`;
+    if (n === undefined) errs.push(invalid(at, value, 'must be a quantity, e.g. 100, 512Mi or 1Gi'));
+    else if (n <= 0) errs.push(invalid(at, value, 'must be greater than zero'));
+    else if (WHOLE_LIMITS.has(name) && !Number.isInteger(n)) errs.push(invalid(at, value, 'must be a whole number'));
+  }
+  return errs;
+}
+
 export function validateSpec(spec: WorkflowRunSpec, path = 'spec'): FieldError[] {
   const errs: FieldError[] = [];
+  if (spec.resources?.limits) errs.push(...validateLimits(spec.resources.limits, `${path}.resources.limits`));
   for (const name of Object.keys(spec.params ?? {})) {
     if (!PARAM_NAME.test(name)) {
       errs.push(invalid(`${path}.params[${name}]`, name, 'must consist of alphanumeric characters or \'_\', and must not start with a digit'));
