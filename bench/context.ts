@@ -1,6 +1,6 @@
 // The shared environment of a bench run: one private redis-server, one serving certificate,
 // one token, a temporary directory; children and HTTP targets built on them.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -37,6 +37,8 @@ export class BenchContext {
   static async create(sizes: Sizes, aof: boolean, profileDir?: string): Promise<BenchContext> {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-bench-'));
     try {
+      // Step uids pass through it to their workspaces.
+      await chmod(dir, 0o711);
       const redisChild = await startRedisServer({ dir: path.join(dir, 'redis'), appendOnly: aof });
       const redis = new Redis(redisChild.url);
       const tls = await ensureServingCertificate({ certDir: path.join(dir, 'certs'), hostnames: ['localhost'], ips: ['127.0.0.1'] });

@@ -6,6 +6,9 @@
 // (`sleep 1000 &`) are SIGKILLed at once, as when a container's main process ends.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { killGroup, terminateGroup } from './process-group.js';
 import { guardGroup, releaseGroup } from './group-guard.js';
@@ -90,6 +93,8 @@ export async function runStepProcess(opts: StepProcessOptions): Promise<StepProc
       const message = abortedMessage(opts.signal.reason);
       return finish({ outcome: 'Aborted', exitCode: null, signal: null, message }, startedAt);
     }
+    // Isolated, the program is exec'd by the run's shell: a missing one is still a start error.
+    if (identity && opts.argv) await assertExecutable(opts.argv[0] ?? '', opts.env['PATH'] ?? '');
     const command = opts.argv ? { argv: opts.argv } : { script: opts.script };
     const [file, ...args] = identity
       ? identity.argv(command, opts.workingDir ? dir : undefined)
@@ -183,6 +188,15 @@ async function drainOutput(outputs: Output[], drainMs: number): Promise<void> {
   }, drainMs);
   await Promise.all(outputs.map((output) => output.closed));
   clearTimeout(timer);
+}
+
+/** Throws spawn's ENOENT message when `file` (a path, or a name looked up in `path`) is no executable. */
+async function assertExecutable(file: string, path: string): Promise<void> {
+  const candidates = file.includes('/') ? [file] : path.split(':').filter((d) => d !== '').map((d) => join(d, file));
+  for (const candidate of candidates) {
+    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return;
+  }
+  throw new Error(`spawn ${file} ENOENT`);
 }
 
 function startError(err: unknown, startedAt: Date): StepProcessResult {

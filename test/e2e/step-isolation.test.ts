@@ -210,7 +210,8 @@ i=0; while [ -z "$(pgrep -f 'sleep ${marker}')" ] && [ $i -lt 100 ]; do sleep 0.
 blocked "daemon started: $(pgrep -f 'sleep ${marker}')"`;
     assertBlocked(await attack('daemon', { steps: [{ name: 'a', run: script(body) }] }));
     await waitFor(() => processesMatching(marker).length === 0, { timeoutMs: 15_000, message: `the daemon (sleep ${marker}) to be gone` });
-    assert.equal(await stat(`/tmp/kube-actions-leftover-${marker}`).catch(() => undefined), undefined, 'its /tmp file outlived the run');
+    await waitFor(async () => (await stat(`/tmp/kube-actions-leftover-${marker}`).catch(() => undefined)) === undefined,
+      { timeoutMs: 15_000, message: 'its /tmp file to be removed' });
     await assertUnharmed();
   });
 

@@ -1,8 +1,8 @@
 // Starts the real `kube-actions apiserver` and `kube-actions worker` as separate child processes
 // (against a Redis the test started), so that tests can kill them independently.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ApiTarget } from './runs.js';
 
@@ -91,6 +91,8 @@ export async function startApiServerProcess(opts: { redisUrl: string; dir: strin
 
 /** Starts `kube-actions worker` (short lock and stall intervals, so lost work is found fast). */
 export async function startWorkerProcess(opts: { redisUrl: string; workspaceDir: string; args?: string[] }): Promise<Component> {
+  // The test's temporary directory (mode 0700) must let step uids through to their workspaces.
+  await chmod(dirname(resolve(opts.workspaceDir)), 0o711);
   const { c } = await spawnComponent(['worker', '--redis-url', opts.redisUrl, '--workspace-dir', opts.workspaceDir,
     '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', '--shutdown-grace-period', '1s', ...(opts.args ?? [])], 'worker started');
   return c;
