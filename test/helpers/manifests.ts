@@ -26,9 +26,12 @@ export interface Kustomization {
 
 export const manifestsDir = path.join(repoRoot(), 'manifests');
 
-/** Every document in a YAML text, parsed; throws on a YAML error. */
+/**
+ * Every document in a YAML text, parsed as kubectl parses it (YAML 1.1, so a file mode such as
+ * `defaultMode: 0400` is octal); throws on a YAML error.
+ */
 export function parseDocuments(text: string): unknown[] {
-  return parseAllDocuments(text).map((doc) => {
+  return parseAllDocuments(text, { version: '1.1' }).map((doc) => {
     if (doc.errors.length > 0) throw doc.errors[0];
     return doc.toJS() as unknown;
   });

@@ -1,12 +1,13 @@
 // manifests/ objects agree with each other and with the code: the APIService reaches the
-// apiserver's port, flags exist, RBAC matches K8S-WIRE-SPEC §8.4 and the served subresources,
-// and every pod is hardened.
+// apiserver's port, flags exist, Redis requires the password the processes read from a file,
+// RBAC matches K8S-WIRE-SPEC §8.4 and the served subresources, every pod is hardened and the
+// worker has exactly the privilege step isolation needs.
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type {
   V1APIService, V1ClusterRole, V1ClusterRoleBinding, V1Deployment, V1Namespace, V1NetworkPolicy, V1NetworkPolicyPeer, V1PodDisruptionBudget,
-  V1PodTemplateSpec, V1RoleBinding, V1Secret, V1Service, V1StatefulSet,
+  V1PodTemplateSpec, V1RoleBinding, V1Service, V1ServiceAccount, V1StatefulSet, V1Volume, V1VolumeMount,
 } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../../src/apis/kubeactions/types.js';
 import { workflowRunsDescriptor } from '../../src/registry/workflowruns/descriptor.js';
@@ -21,6 +22,7 @@ const worker = find<V1Deployment>(objects, 'Deployment', 'kube-actions-worker');
 const redis = find<V1StatefulSet>(objects, 'StatefulSet', 'kube-actions-redis');
 const service = find<V1Service>(objects, 'Service', 'kube-actions-apiserver');
 const apiService = find<V1APIService>(objects, 'APIService', `${VERSION}.${GROUP}`);
+const redisSecret = 'kube-actions-redis';
 const templates: Record<string, V1PodTemplateSpec> = {
   apiserver: apiserver.spec?.template ?? {},
   worker: worker.spec?.template ?? {},
@@ -40,6 +42,14 @@ function container(template: V1PodTemplateSpec) {
   const [first, ...rest] = podSpec(template).containers;
   assert.ok(first && rest.length === 0, 'one container');
   return first;
+}
+
+/** The mount that holds `file` in the pod's one container, and its volume. */
+function mountOf(template: V1PodTemplateSpec, file: string): { mount: V1VolumeMount; volume: V1Volume } {
+  const mount = container(template).volumeMounts?.find((m) => file === m.mountPath || file.startsWith(`${m.mountPath}/`));
+  const volume = podSpec(template).volumes?.find((v) => v.name === mount?.name);
+  assert.ok(mount && volume, `${file} is on a volume`);
+  return { mount, volume };
 }
 
 /** The value a `--flag=value` argument carries. */
@@ -107,29 +117,66 @@ describe('the processes', () => {
   });
 
   for (const [command, deployment] of [['apiserver', apiserver], ['worker', worker]] as const) {
-    it(`starts \`kube-actions ${command}\` with flags it accepts, a ServiceAccount that exists, and the Redis URL from the Secret`, () => {
+    it(`starts \`kube-actions ${command}\` with flags it accepts, a ServiceAccount that exists, and the Redis password from the Secret's file`, () => {
       const c = container(deployment.spec?.template ?? {});
       assert.equal(c.args?.[0], command);
       const accepted = acceptedFlags(root, bin, command);
       for (const flag of flagsIn(c.args ?? [])) assert.ok(accepted.has(flag), `${command} accepts ${flag}`);
       const sa = podSpec(deployment.spec?.template ?? {}).serviceAccountName ?? '';
       assert.equal(find<KubeObject>(objects, 'ServiceAccount', sa).metadata.namespace, deployment.metadata?.namespace);
-      assert.equal(flagValue(c.args ?? [], '--redis-url'), '$(REDIS_URL)');
-      const ref = c.env?.find((e) => e.name === 'REDIS_URL')?.valueFrom?.secretKeyRef;
-      const secret = find<V1Secret>(objects, 'Secret', ref?.name ?? '');
-      assert.ok(secret.stringData?.[ref?.key ?? '']?.startsWith('redis://'));
+      assert.equal(new URL(flagValue(c.args ?? [], '--redis-url') ?? '').username, 'kube-actions', 'the ACL user of redis.conf');
+      const file = flagValue(c.args ?? [], '--redis-password-file') ?? '';
+      const { mount, volume } = mountOf(deployment.spec?.template ?? {}, file);
+      assert.equal(mount.readOnly, true);
+      assert.equal(volume.secret?.secretName, redisSecret);
+      assert.equal(path.posix.relative(mount.mountPath, file), 'password', 'the key README has you create');
+      assert.deepEqual(c.env ?? [], [], 'nothing in the environment (steps are its children)');
     });
   }
 
-  it('gives the worker a workspace on an emptyDir and no ServiceAccount token (steps run there)', () => {
-    const c = container(worker.spec?.template ?? {});
-    const mount = c.volumeMounts?.find((m) => m.mountPath === flagValue(c.args ?? [], '--workspace-dir'));
-    assert.ok(podSpec(worker.spec?.template ?? {}).volumes?.find((v) => v.name === mount?.name)?.emptyDir);
-    assert.equal(podSpec(worker.spec?.template ?? {}).automountServiceAccountToken, false);
+  it("mounts the password 0400 root's in the worker (steps run as other uids) and 0440 for the apiserver's fsGroup", () => {
+    const mode = (t: V1PodTemplateSpec, file: string) => mountOf(t, file).volume.secret?.defaultMode;
+    const file = (t: V1PodTemplateSpec) => flagValue(container(t).args ?? [], '--redis-password-file') ?? '';
+    const workerPod = templates.worker ?? {};
+    assert.equal(mode(workerPod, file(workerPod)), 0o400);
+    assert.equal(podSpec(workerPod).securityContext?.fsGroup, undefined, 'the kubelet would make it group-readable');
+    const apiPod = templates.apiserver ?? {};
+    assert.equal(mode(apiPod, file(apiPod)), 0o440);
+    assert.equal(podSpec(apiPod).securityContext?.fsGroup, container(apiPod).securityContext?.runAsUser ?? podSpec(apiPod).securityContext?.runAsUser);
+  });
+
+  it('leaves the Secret kube-actions-redis out of the manifests: a generated password, created before the first apply', () => {
+    assert.deepEqual(objects.filter((o) => o.kind === 'Secret'), []);
+  });
+
+  it('gives the worker its workspaces, uid lock dir and /tmp on emptyDirs, and no ServiceAccount token (steps run there)', () => {
+    const workerPod = templates.worker ?? {};
+    const args = container(workerPod).args ?? [];
+    assert.equal(flagValue(args, '--step-isolation'), 'required');
+    assert.equal(flagValue(args, '--step-network'), 'Host', 'None needs CAP_SYS_ADMIN and CAP_NET_ADMIN');
+    const scratch = (dir: string) => {
+      const { mount, volume } = mountOf(workerPod, dir);
+      assert.notEqual(mount.readOnly, true, dir);
+      assert.ok(volume.emptyDir?.sizeLimit, `${dir} is on a bounded emptyDir`);
+      return volume.emptyDir;
+    };
+    scratch(flagValue(args, '--workspace-dir') ?? '');
+    assert.equal(scratch(flagValue(args, '--step-uid-lock-dir') ?? '')?.medium, 'Memory');
+    scratch('/tmp');
+    assert.equal(podSpec(workerPod).automountServiceAccountToken, false);
+    assert.equal(find<V1ServiceAccount>(objects, 'ServiceAccount', podSpec(workerPod).serviceAccountName ?? '').automountServiceAccountToken, false);
+  });
+
+  it('runs one worker per node (uids come from the pod\'s own lock dir), rolling without a surge pod', () => {
+    const [term, ...more] = podSpec(templates.worker ?? {}).affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [];
+    assert.ok(term?.labelSelector && more.length === 0);
+    assert.equal(term.topologyKey, 'kubernetes.io/hostname');
+    assert.ok(selectorMatches(term.labelSelector, labelsOf(templates.worker ?? {})));
+    assert.deepEqual(worker.spec?.strategy?.rollingUpdate, { maxSurge: 0, maxUnavailable: 1 });
   });
 
   it('points the Redis URL at the StatefulSet pod through its headless Service, on the Redis port', () => {
-    const url = new URL(find<V1Secret>(objects, 'Secret', 'kube-actions-redis').stringData?.url ?? '');
+    const url = new URL(flagValue(container(templates.worker ?? {}).args ?? [], '--redis-url') ?? '');
     const headless = find<V1Service>(objects, 'Service', redis.spec?.serviceName ?? '');
     assert.equal(headless.spec?.clusterIP, 'None');
     assert.equal(url.hostname, `${redis.metadata?.name}-0.${headless.metadata?.name}.${ns}.svc`);
@@ -141,6 +188,29 @@ describe('the processes', () => {
     assert.deepEqual(c.args?.slice(c.args.indexOf('--appendonly'), c.args.indexOf('--appendonly') + 2), ['--appendonly', 'yes']);
     const claim = redis.spec?.volumeClaimTemplates?.[0]?.metadata?.name;
     assert.equal(c.volumeMounts?.find((m) => m.name === claim)?.mountPath, '/data');
+  });
+
+  it("has Redis require the password: an ACL config written from the Secret's file, and probes that log in", () => {
+    const pod = templates.redis ?? {};
+    const [init, ...moreInit] = podSpec(pod).initContainers ?? [];
+    assert.ok(init && moreInit.length === 0);
+    const c = container(pod);
+    const conf = c.args?.[1] ?? '';
+    assert.deepEqual([c.args?.[0], path.posix.extname(conf)], ['redis-server', '.conf'], 'redis-server <config file> …');
+    const script = init.command?.at(-1) ?? '';
+    const secretFile = /^secret=(\S+)$/m.exec(script)?.[1] ?? '';
+    const source = podSpec(pod).volumes?.find((v) => v.name === init.volumeMounts?.find((m) => secretFile.startsWith(`${m.mountPath}/`))?.name);
+    assert.equal(source?.secret?.secretName, redisSecret);
+    assert.deepEqual(source.secret.items, [{ key: 'password', path: path.posix.basename(secretFile) }]);
+    assert.match(script, new RegExp(`> ${conf}$`, 'm'), 'it writes the file redis-server reads');
+    const configVolume = (mounts: typeof c.volumeMounts) => mounts?.find((m) => conf.startsWith(`${m.mountPath}/`))?.name;
+    assert.equal(configVolume(init.volumeMounts), configVolume(c.volumeMounts));
+    assert.equal(c.volumeMounts?.find((m) => m.name === configVolume(c.volumeMounts))?.readOnly, true);
+    assert.equal(podSpec(pod).volumes?.find((v) => v.name === configVolume(c.volumeMounts))?.emptyDir?.medium, 'Memory');
+
+    assert.deepEqual(c.env, [{ name: 'REDISCLI_AUTH', valueFrom: { secretKeyRef: { name: redisSecret, key: 'password' } } }]);
+    assert.match(c.readinessProbe?.exec?.command?.at(-1) ?? '', /^redis-cli --user kube-actions ping \| grep -q PONG$/);
+    assert.ok(c.livenessProbe?.tcpSocket, 'a TCP check needs no login');
   });
 });
 
@@ -189,30 +259,82 @@ describe('RBAC', () => {
 });
 
 describe('hardening', () => {
-  it('enforces the restricted Pod Security profile on the namespace', () => {
+  /** The capabilities Pod Security's "baseline" profile lets a container add. */
+  const baselineCapabilities = [
+    'AUDIT_WRITE', 'CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'MKNOD', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT',
+  ];
+  const isolationCapabilities = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'KILL', 'SETGID', 'SETPCAP', 'SETUID'];
+
+  it('enforces the baseline Pod Security profile on the namespace, which the worker\'s capabilities stay within', () => {
     const namespace = find<V1Namespace>(objects, 'Namespace', ns);
-    assert.equal(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'restricted');
+    assert.equal(namespace.metadata?.labels?.['pod-security.kubernetes.io/enforce'], 'baseline');
+    for (const cap of isolationCapabilities) assert.ok(baselineCapabilities.includes(cap), cap);
   });
 
+  function allContainers(template: V1PodTemplateSpec) {
+    return [...(podSpec(template).initContainers ?? []), ...podSpec(template).containers];
+  }
+
   for (const [name, template] of Object.entries(templates)) {
-    it(`runs ${name} non-root, read-only, without capabilities, with seccomp and resource limits`, () => {
+    it(`runs ${name} read-only, with seccomp, no privilege escalation, resource limits and only scratch writable`, () => {
       const pod = podSpec(template);
-      assert.equal(pod.securityContext?.runAsNonRoot, true);
-      assert.equal(pod.securityContext.seccompProfile?.type, 'RuntimeDefault');
-      const c = container(template);
-      assert.equal(c.securityContext?.allowPrivilegeEscalation, false);
-      assert.equal(c.securityContext.readOnlyRootFilesystem, true);
-      assert.deepEqual(c.securityContext.capabilities?.drop, ['ALL']);
-      assert.equal(c.securityContext.capabilities.add, undefined);
-      assert.ok(c.resources?.requests?.cpu && c.resources.requests.memory && c.resources.limits?.memory);
-      const writable = (c.volumeMounts ?? []).filter((m) => m.readOnly !== true);
-      const claims = new Set((name === 'redis' ? redis.spec?.volumeClaimTemplates ?? [] : []).map((t) => t.metadata?.name));
-      for (const m of writable) {
-        assert.ok(claims.has(m.name) || pod.volumes?.find((v) => v.name === m.name)?.emptyDir, `${m.mountPath} is scratch or a claim`);
+      assert.equal(pod.securityContext?.seccompProfile?.type, 'RuntimeDefault');
+      assert.ok(!pod.hostNetwork && !pod.hostPID && !pod.hostIPC && !pod.volumes?.some((v) => v.hostPath));
+      for (const c of allContainers(template)) {
+        assert.equal(c.securityContext?.allowPrivilegeEscalation, false, c.name);
+        assert.equal(c.securityContext.readOnlyRootFilesystem, true, c.name);
+        assert.equal(c.securityContext.privileged, undefined, c.name);
+        assert.deepEqual(c.securityContext.capabilities?.drop, ['ALL'], c.name);
+        assert.ok(c.resources?.requests?.cpu && c.resources.requests.memory && c.resources.limits?.memory, c.name);
+        const writable = (c.volumeMounts ?? []).filter((m) => m.readOnly !== true);
+        const claims = new Set((name === 'redis' ? redis.spec?.volumeClaimTemplates ?? [] : []).map((t) => t.metadata?.name));
+        for (const m of writable) {
+          assert.ok(claims.has(m.name) || pod.volumes?.find((v) => v.name === m.name)?.emptyDir, `${m.mountPath} is scratch or a claim`);
+        }
       }
-      if (name !== 'redis') assert.ok(writable.some((m) => m.mountPath === '/tmp'), 'a writable /tmp');
+      if (name !== 'redis') assert.ok((container(template).volumeMounts ?? []).some((m) => m.mountPath === '/tmp'), 'a writable /tmp');
     });
   }
+
+  for (const name of ['apiserver', 'redis']) {
+    it(`runs ${name} as non-root without any capability (Pod Security "restricted")`, () => {
+      const template = templates[name] ?? {};
+      assert.equal(podSpec(template).securityContext?.runAsNonRoot, true);
+      assert.ok((podSpec(template).securityContext?.runAsUser ?? 0) > 0);
+      for (const c of allContainers(template)) {
+        assert.equal(c.securityContext?.runAsUser, undefined, c.name);
+        assert.equal(c.securityContext?.capabilities?.add, undefined, c.name);
+      }
+    });
+  }
+
+  it('runs the worker as root with exactly the capabilities step isolation needs, and nothing else', () => {
+    const template = templates.worker ?? {};
+    assert.deepEqual(podSpec(template).securityContext, { runAsUser: 0, runAsGroup: 0, seccompProfile: { type: 'RuntimeDefault' } });
+    const { securityContext } = container(template);
+    const add = securityContext?.capabilities?.add ?? [];
+    assert.deepEqual({ ...securityContext, capabilities: { ...securityContext?.capabilities, add: [...add].sort() } }, {
+      runAsUser: 0,
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'], add: isolationCapabilities },
+    });
+    for (const c of podSpec(template).initContainers ?? []) assert.equal(c.securityContext?.capabilities?.add, undefined, c.name);
+  });
+
+  it("makes the worker's /tmp sticky and /run/kube-actions root's alone before it starts (an emptyDir is 0777)", () => {
+    const template = templates.worker ?? {};
+    const [init, ...more] = podSpec(template).initContainers ?? [];
+    assert.ok(init && more.length === 0);
+    assert.deepEqual(init.command, ['sh', '-c', 'chmod 1777 /tmp && chmod 0700 /run/kube-actions']);
+    const volumeAt = (c: typeof init, dir: string) => c.volumeMounts?.find((m) => m.mountPath === dir)?.name;
+    const lockDir = flagValue(container(template).args ?? [], '--step-uid-lock-dir') ?? '';
+    assert.equal(path.posix.dirname(lockDir), '/run/kube-actions');
+    for (const dir of ['/tmp', '/run/kube-actions']) {
+      assert.ok(volumeAt(init, dir));
+      assert.equal(volumeAt(init, dir), volumeAt(container(template), dir), dir);
+    }
+  });
 
   it('lets only apiserver and worker pods reach Redis, on its port, and nothing reach workers', () => {
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy').map((o) => o as unknown as V1NetworkPolicy);

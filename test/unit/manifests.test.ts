@@ -1,17 +1,18 @@
 // manifests/: every file is listed and valid against the Kubernetes schemas, kustomize renders
-// the base and each component, and the README's TLS steps give kube-apiserver a working caBundle.
+// the base and each component with no secret in argv, the README's Redis password step makes the
+// Secret the pods mount, and its TLS steps give kube-apiserver a working caBundle.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 import { describe, it } from 'node:test';
-import type { V1APIService, V1Deployment, V1Service } from '@kubernetes/client-node';
+import type { V1APIService, V1Deployment, V1PodSpec, V1Secret, V1Service } from '@kubernetes/client-node';
 import { isBuiltIn, validateObject } from '../helpers/k8s-schemas.js';
 import { modelName, unknownFields } from '../helpers/k8s-fields.js';
 import {
-  type KubeObject, find, kustomize, kustomizeOverlay, manifestsDir, objectKey, readKustomization, readManifest, yamlFiles,
+  type KubeObject, find, kustomize, kustomizeOverlay, manifestsDir, objectKey, parseDocuments, readKustomization, readManifest, yamlFiles,
 } from '../helpers/manifests.js';
 import { repoRoot } from '../helpers/repo-root.js';
 
@@ -100,16 +101,44 @@ describe('kubectl kustomize', () => {
     assert.equal(find<KubeObject>(rendered, 'RoleBinding', 'kube-actions-apiserver-auth-reader').metadata.namespace, 'kube-system');
   });
 
-  it('with components/external-redis: no in-cluster Redis, and the Secret kube-actions-redis left to the user', () => {
-    const rendered = new Set(kustomizeOverlay(['external-redis']).map(objectKey));
+  it('with components/external-redis: no in-cluster Redis, and the URL read from the Secret kube-actions-redis', () => {
+    const objects = kustomizeOverlay(['external-redis']);
+    const rendered = new Set(objects.map(objectKey));
     const removed = baseObjects.map(objectKey).filter((k) => !rendered.has(k));
     assert.deepEqual(removed.sort(), [
       'NetworkPolicy/kube-actions/kube-actions-redis',
-      'Secret/kube-actions/kube-actions-redis',
       'Service/kube-actions/kube-actions-redis',
       'StatefulSet/kube-actions/kube-actions-redis',
     ]);
     assert.equal(rendered.size, baseObjects.length - removed.length);
+    for (const name of ['kube-actions-apiserver', 'kube-actions-worker']) {
+      const pod = find<V1Deployment>(objects, 'Deployment', name).spec?.template.spec;
+      const args = pod?.containers[0]?.args ?? [];
+      assert.deepEqual(args.filter((a) => a.startsWith('--redis-')), ['--redis-url-file=/var/run/secrets/kube-actions/redis/url'], name);
+      const mount = pod?.containers[0]?.volumeMounts?.find((m) => m.mountPath === '/var/run/secrets/kube-actions/redis');
+      const volume = pod?.volumes?.find((v) => v.name === mount?.name);
+      assert.deepEqual([mount?.readOnly, volume?.secret?.secretName, volume?.secret?.items], [true, 'kube-actions-redis', undefined], name);
+    }
+  });
+
+  it('renders, the base and with each component, no secret into a command line or an environment', () => {
+    for (const components of [[], ...readdirSync(componentsDir).map((c) => [c])]) {
+      for (const o of components.length === 0 ? kustomize(manifestsDir) : kustomizeOverlay(components)) {
+        const pod = (o as { spec?: { template?: { spec?: V1PodSpec } } }).spec?.template?.spec;
+        for (const c of [...(pod?.initContainers ?? []), ...(pod?.containers ?? [])]) {
+          const where = `${objectKey(o)} ${c.name} (${components.join(',') || 'base'})`;
+          for (const arg of [...(c.command ?? []), ...(c.args ?? [])]) {
+            assert.doesNotMatch(arg, /\$\([A-Za-z_][A-Za-z0-9_]*\)/, `${where}: no $(VAR) from the environment in argv`);
+            assert.doesNotMatch(arg, /--(requirepass|masterauth|pass)\b|^-a$/, `${where}: no password flag`);
+            for (const url of arg.match(/\brediss?(\+\w+)?:\/\/[^\s'"]+/g) ?? []) assert.equal(new URL(url).password, '', `${where}: ${url}`);
+          }
+          // Only Redis' own container has its password in its environment, for redis-cli.
+          const fromSecrets = (c.env ?? []).filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name);
+          assert.deepEqual(fromSecrets, c.name === 'redis' ? ['REDISCLI_AUTH'] : [], where);
+          assert.equal(c.envFrom, undefined, where);
+        }
+      }
+    }
   });
 
   it('with components/cert-manager: a CA chain issuing the Secret the apiserver mounts, injected into the APIService', () => {
@@ -164,6 +193,55 @@ async function handshake(serving: { cert: string; key: string }, ca: string, ser
     await new Promise((resolve) => server.close(resolve));
   }
 }
+
+/**
+ * Runs a README block with `kubectl` a shell function: `create` is the real one with
+ * `--dry-run=client -o yaml` (no cluster), anything else is only named on stderr. Returns what
+ * the `create` commands print, parsed, and the verbs in order.
+ */
+function runWithKubectlDryRun(script: string, cwd: string): { created: KubeObject[]; verbs: string[] } {
+  const shim = 'kubectl() { verb=$1; [ "$1" = -n ] && verb=$3; echo "kubectl $verb" >&2; '
+    + 'if [ "$verb" = create ]; then command kubectl "$@" --dry-run=client -o yaml; echo ---; fi; }\n';
+  const out = spawnSync('bash', ['-euo', 'pipefail', '-c', shim + script], { cwd, encoding: 'utf8' });
+  assert.equal(out.status, 0, out.stderr);
+  const verbs = [...out.stderr.matchAll(/^kubectl (\S+)$/gm)].map((m) => m[1] ?? '');
+  return { created: parseDocuments(out.stdout).filter((d) => d !== null) as KubeObject[], verbs };
+}
+
+describe("README's Redis password", () => {
+  it('creates the namespace, then the Secret the manifests mount, with a random password Redis accepts', () => {
+    const script = block(deployingBlocks(), 'openssl rand');
+    const passwords = [1, 2].map(() => {
+      const { created, verbs } = runWithKubectlDryRun(script, root);
+      assert.deepEqual(verbs, ['apply', 'create']);
+      assert.match(script, /^kubectl apply -f manifests\/namespace\.yaml$/m);
+      const [secret, ...more] = created as unknown as (V1Secret & KubeObject)[];
+      assert.ok(secret && more.length === 0);
+      assert.deepEqual([secret.metadata.namespace, secret.metadata.name, Object.keys(secret.data ?? {})], ['kube-actions', 'kube-actions-redis', ['password']]);
+      return Buffer.from(secret.data?.password ?? '', 'base64').toString('latin1');
+    });
+    for (const p of passwords) assert.match(p, /^[0-9a-f]{64}$/, 'no newline, 32 random bytes');
+    assert.notEqual(passwords[0], passwords[1]);
+    const mounted = baseObjects.flatMap((o) => ((o as { spec?: { template?: { spec?: V1PodSpec } } }).spec?.template?.spec?.volumes ?? []))
+      .flatMap((v) => (v.secret && v.secret.secretName !== servingSecretName(apiserver) ? [v.secret.secretName] : []));
+    assert.deepEqual([...new Set(mounted)], ['kube-actions-redis']);
+  });
+
+  it('creates, for components/external-redis, the Secret with the URL under the key the component reads', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'kube-actions-readme-'));
+    try {
+      writeFileSync(path.join(dir, 'redis-url'), 'rediss://kube-actions:secret@redis.example.com:6380');
+      const { created } = runWithKubectlDryRun(block(deployingBlocks(), '--from-file=url='), dir);
+      const secret = created[0] as unknown as V1Secret;
+      assert.equal(secret.metadata?.name, 'kube-actions-redis');
+      const args = find<V1Deployment>(kustomizeOverlay(['external-redis']), 'Deployment', 'kube-actions-worker').spec?.template.spec?.containers[0]?.args;
+      const file = args?.find((a) => a.startsWith('--redis-url-file='))?.split('=')[1] ?? '';
+      assert.deepEqual(Object.keys(secret.data ?? {}), [path.posix.basename(file)]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe("README's TLS set-up with openssl", () => {
   it('makes a serving certificate that kube-apiserver accepts with the caBundle the overlay sets', async () => {
