@@ -9,13 +9,13 @@ import { type LoadFlags, loadLimitsFromFlags } from '../apiserver/load-options.j
 import type { RequestLogMode } from '../apiserver/request-observer.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { ensureServingCertificate } from './certs.js';
-import { type ApiServerSettings, type Running, type WorkerSettings, startApiServer, startWorker } from './components.js';
+import { type ApiServerSettings, type RedisSettings, type Running, type WorkerSettings, startApiServer, startWorker } from './components.js';
 import { ensureAdminToken, writeKubeconfig } from './kubeconfig.js';
 import { startRedisServer } from './redis-child.js';
+import { type RedisUrlFlags, readRedisUrl } from './redis-connection.js';
 import { closedAncestor, type IsolationMode, type NetworkMode, type SandboxSettings } from '../worker/sandbox.js';
 
-interface CommonOpts {
-  redisUrl?: string;
+interface CommonOpts extends RedisUrlFlags {
   redisPrefix: string;
   changeHistory: number;
   logLevel: string;
@@ -133,6 +133,18 @@ function apiSettings(o: ApiOpts, tls: { cert: string; key: string }, tokens: Map
   };
 }
 
+/** The Redis URL given by the flags (see src/cli/redis-connection.ts `readRedisUrl`), if any. */
+function givenRedisUrl(o: CommonOpts, cmd: Command): Promise<string | undefined> {
+  return readRedisUrl(o, cmd.getOptionValueSource('redisUrl') === 'cli');
+}
+
+/** The `redis` settings of the apiserver and the worker, which need a Redis URL. */
+async function redisSettings(o: CommonOpts, cmd: Command): Promise<RedisSettings> {
+  const url = await givenRedisUrl(o, cmd);
+  if (url === undefined) throw new Error(`${cmd.name()} needs a Redis URL: --redis-url, env REDIS_URL or --redis-url-file`);
+  return { url, prefix: o.redisPrefix, changeHistory: o.changeHistory };
+}
+
 /**
  * Runs `start`, which pushes what it starts onto `parts`; stops everything gracefully in reverse
  * order on SIGINT/SIGTERM (a second signal exits at once, 130), or when starting fails (then
@@ -174,8 +186,8 @@ export async function runDev(o: DevOpts, cmd: Command): Promise<void> {
 async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[]): Promise<void> {
   const dataDir = resolve(o.dataDir);
   await mkdir(dataDir, { recursive: true });
-  let redisUrl = o.redisUrl;
-  if (!redisUrl) {
+  let redisUrl = await givenRedisUrl(o, cmd);
+  if (redisUrl === undefined) {
     const child = await startRedisServer({ dir: join(dataDir, 'redis'), logFile: join(dataDir, 'redis.log') });
     parts.push(child);
     redisUrl = child.url;
@@ -197,12 +209,12 @@ async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[])
   process.stdout.write(`kube-actions dev is serving on https://127.0.0.1:${actualPort} — use it with: export KUBECONFIG=${kubeconfig}\n`);
 }
 
-export async function runApiServer(o: ApiOpts): Promise<void> {
+export async function runApiServer(o: ApiOpts, cmd: Command): Promise<void> {
   const log = logger(o.logLevel);
   await supervise(log, async (parts) => {
     const tls = await tlsMaterial(o, resolve(o.certDir));
     const tokens = o.tokenAuthFile ? await readTokenFile(o.tokenAuthFile) : new Map<string, UserInfo>();
-    const redis = { url: o.redisUrl ?? '', prefix: o.redisPrefix, changeHistory: o.changeHistory };
+    const redis = await redisSettings(o, cmd);
     const api = await startApiServer(redis, apiSettings(o, tls, tokens, o.securePort, o.bindAddress, true), log);
     parts.push(api);
     const address = api.server.address();
@@ -210,11 +222,11 @@ export async function runApiServer(o: ApiOpts): Promise<void> {
   });
 }
 
-export async function runWorker(o: WorkerOpts): Promise<void> {
+export async function runWorker(o: WorkerOpts, cmd: Command): Promise<void> {
   const log = logger(o.logLevel);
   await supervise(log, async (parts) => {
     const workspaceDir = o.workspaceDir ?? (await mkdtemp(join(tmpdir(), 'kube-actions-workspaces-')));
-    const redis = { url: o.redisUrl ?? '', prefix: o.redisPrefix, changeHistory: o.changeHistory };
+    const redis = await redisSettings(o, cmd);
     parts.push(await startWorker(redis, workerSettings(o, workspaceDir), log));
     log.info({ concurrency: o.concurrency }, 'worker started');
   });

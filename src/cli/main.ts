@@ -8,6 +8,7 @@ import { REQUEST_LOG_MODES } from '../apiserver/request-observer.js';
 import { parseQuantity } from '../apiserver/quantity.js';
 import { DEFAULT_LOCK_DIR, DEFAULT_STEP_LIMITS, parseUidRange } from '../worker/sandbox.js';
 import { runApiServer, runDev, runWorker } from './commands.js';
+import { forgetEnv } from './environ.js';
 
 function parseRequestTimeout(v: string): number {
   const ms = parseGoDuration(v);
@@ -20,15 +21,20 @@ const program = new Command()
   .description('A Kubernetes aggregated API server for one-time actions (WorkflowRuns), queued in BullMQ.')
   .showHelpAfterError();
 
-function redisOptions(cmd: Command, required: boolean): Command {
-  const url = new Option('--redis-url <url>', 'Redis to use').env('REDIS_URL');
-  if (required) url.makeOptionMandatory();
+/**
+ * The Redis flags. REDIS_URL is read when the command line is parsed and forgotten before the
+ * command runs, so that no child process inherits it (see src/cli/environ.ts).
+ */
+function redisOptions(cmd: Command): Command {
   return cmd
-    .addOption(url)
+    .addOption(new Option('--redis-url <url>', 'Redis to use; a password only through env REDIS_URL or the files below (argv is visible to every process)').env('REDIS_URL'))
+    .option('--redis-url-file <file>', 'file holding the Redis URL (which may carry the password)')
+    .option('--redis-password-file <file>', "file holding the Redis servers' password, added to the URL (whose username stays)")
     .addOption(new Option('--redis-prefix <prefix>', 'prefix (hash tag) of every Redis key').default('{ka}'))
     .addOption(new Option('--change-history <n>', 'change events kept for resuming watches').default(100000).argParser(Number))
     .addOption(durationOption('--shutdown-grace-period <duration>', 'after SIGTERM, how long requests in flight (apiserver) or runs (worker) may go on', 25_000))
-    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('LOG_LEVEL'));
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info').env('LOG_LEVEL'))
+    .hook('preAction', () => forgetEnv('REDIS_URL'));
 }
 
 function apiserverOptions(cmd: Command): Command {
@@ -92,17 +98,17 @@ function workerOptions(cmd: Command): Command {
     .addOption(new Option('--log-limit-bytes <n>', 'log bytes kept per step').default(16 * 1024 * 1024).argParser(Number));
 }
 
-apiserverOptions(workerOptions(redisOptions(program.command('dev'), false)))
+apiserverOptions(workerOptions(redisOptions(program.command('dev'))))
   .description('apiserver and worker in one process; starts a private redis-server when no Redis is given')
   .option('--data-dir <dir>', 'where Redis data, certificates, the admin token and the kubeconfig are kept', '.data')
   .addOption(new Option('--port <port>', 'alias of --secure-port').argParser(Number))
   .action(runDev);
 
-apiserverOptions(redisOptions(program.command('apiserver'), true))
+apiserverOptions(redisOptions(program.command('apiserver')))
   .description('the API server (stateless; any number of replicas)')
   .action(runApiServer);
 
-workerOptions(redisOptions(program.command('worker'), true))
+workerOptions(redisOptions(program.command('worker')))
   .description('the worker that runs WorkflowRuns (any number of replicas)')
   .action(runWorker);
 

@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, mkdir, open, stat } from 'node:fs/promises';
+import { access, chmod, mkdir, open, stat } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
  * A private `redis-server` child process (dev mode and tests).
@@ -15,7 +17,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
  * reaches only the parent, which can shut down gracefully while Redis is still up.
  */
 export interface RedisChild {
-  /** `redis://127.0.0.1:<port>` */
+  /** `redis://127.0.0.1:<port>`, or `redis://<username>:<password>@127.0.0.1:<port>` with `auth`. */
   url: string;
   port: number;
   pid: number;
@@ -23,16 +25,29 @@ export interface RedisChild {
   stop(): Promise<void>;
 }
 
+/** The one ACL user of a child started with `auth`. */
+export interface RedisCredentials {
+  username: string;
+  password: string;
+}
+
 /** How to run the child. */
 export interface RedisServerOptions {
-  /** Data directory (created when missing). */
+  /** Data directory (created when missing); mode 0700, as Redis' data is for Redis alone. */
   dir: string;
   /** 0 or undefined: a free port, retried when another process takes it first. */
   port?: number;
   /** AOF with fsync every second; defaults to true. */
   appendOnly?: boolean;
-  /** Redis' log file; without one, the log is kept in memory for error messages only. */
+  /** Redis' log file (mode 0600); without one, the log is kept in memory for error messages only. */
   logFile?: string;
+  /**
+   * Require authentication as this user, who may do everything: `<dir>/users.acl` (mode 0600,
+   * rewritten at every start, the password only as its SHA-256) has it and a disabled `default`
+   * user, so a connection that has not authenticated can run no command. The password is never
+   * in redis-server's argv.
+   */
+  auth?: RedisCredentials;
   /** How long to wait for the first answer to PING; defaults to 10 s. */
   startTimeoutMs?: number;
   /** More `redis-server` arguments, after the defaults (e.g. `--cluster-enabled yes`). */
@@ -62,26 +77,49 @@ export async function startRedisServer(opts: RedisServerOptions): Promise<RedisC
   if (binary === undefined) throw new Error(NOT_INSTALLED);
   const launcher = process.platform === 'linux' ? await findExecutable('setpriv') : undefined;
   const dir = path.resolve(opts.dir);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  await chmod(dir, 0o700);
   const logFile = opts.logFile === undefined ? undefined : path.resolve(opts.logFile);
-  if (logFile !== undefined) await mkdir(path.dirname(logFile), { recursive: true });
+  if (logFile !== undefined) await createPrivateFile(logFile);
+  const aclFile = opts.auth === undefined ? undefined : await writeAclFile(dir, opts.auth);
   const requestedPort = opts.port ?? 0;
   const fixedPort = requestedPort !== 0;
 
   for (let attempt = 1; ; attempt++) {
     const port = fixedPort ? requestedPort : await pickFreePort();
     const args = [binary, ...(opts.configFile === undefined ? [] : [path.resolve(opts.configFile)]),
-      ...redisArgs({ port, dir, appendOnly: opts.appendOnly ?? true, logFile }), ...(opts.extraArgs ?? [])];
+      ...redisArgs({ port, dir, appendOnly: opts.appendOnly ?? true, logFile, aclFile }), ...(opts.extraArgs ?? [])];
     const command = launcher === undefined ? args : [launcher, '--pdeathsig', 'TERM', '--', ...args];
     try {
-      return await launch(command, port, logFile, opts.startTimeoutMs ?? 10_000);
+      return await launch(command, port, logFile, opts.auth, opts.startTimeoutMs ?? 10_000);
     } catch (err) {
       if (!(err instanceof AddressInUseError) || fixedPort || attempt >= START_ATTEMPTS) throw err;
     }
   }
 }
 
-function redisArgs(o: { port: number; dir: string; appendOnly: boolean; logFile: string | undefined }): string[] {
+/** Creates `file` (and its directory) when missing; either way it gets mode 0600. */
+async function createPrivateFile(file: string): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true });
+  await (await open(file, 'a', 0o600)).close();
+  await chmod(file, 0o600);
+}
+
+/**
+ * Writes `<dir>/users.acl` for {@link RedisServerOptions.auth}; returns its path. `default` is
+ * off and has no password, so no one can be it, yet it keeps every permission: Redis replays the
+ * AOF as `default` and re-checks its permissions at each EXEC, so a `default` without them drops
+ * every MULTI/EXEC and script of the AOF at the next start (redis/redis#14541, fixed after 7.x).
+ */
+async function writeAclFile(dir: string, auth: RedisCredentials): Promise<string> {
+  if (!/^[!-~]+$/.test(auth.username)) throw new Error(`redis-server: the ACL user name ${JSON.stringify(auth.username)} must be printable ASCII without spaces`);
+  const hash = createHash('sha256').update(auth.password, 'utf8').digest('hex');
+  const file = path.join(dir, 'users.acl');
+  await writeFileAtomic(file, `user default off ~* &* +@all\nuser ${auth.username} on #${hash} ~* &* +@all\n`, 0o600);
+  return file;
+}
+
+function redisArgs(o: { port: number; dir: string; appendOnly: boolean; logFile: string | undefined; aclFile: string | undefined }): string[] {
   return [
     '--port', String(o.port),
     '--bind', '127.0.0.1',
@@ -92,6 +130,7 @@ function redisArgs(o: { port: number; dir: string; appendOnly: boolean; logFile:
     '--daemonize', 'no',
     '--protected-mode', 'yes',
     ...(o.logFile === undefined ? [] : ['--logfile', o.logFile]),
+    ...(o.aclFile === undefined ? [] : ['--aclfile', o.aclFile]),
   ];
 }
 
@@ -109,14 +148,15 @@ async function launch(
   command: string[],
   port: number,
   logFile: string | undefined,
+  auth: RedisCredentials | undefined,
   timeoutMs: number,
 ): Promise<RedisChild> {
   const tracked = spawnTracked(command, logFile);
   const pid = tracked.child.pid;
   const deadline = Date.now() + timeoutMs;
   while (pid !== undefined && !tracked.hasExited() && Date.now() < deadline) {
-    if ((await probeProcessId(port)) === pid) {
-      return { url: `redis://127.0.0.1:${port}`, port, pid, stop: () => stopTracked(tracked) };
+    if ((await probeProcessId(port, auth)) === pid) {
+      return { url: childUrl(port, auth), port, pid, stop: () => stopTracked(tracked) };
     }
     await sleep(PROBE_INTERVAL_MS);
   }
@@ -128,6 +168,11 @@ async function launch(
   }
   const reason = tracked.hasExited() ? 'exited during startup' : `did not answer within ${timeoutMs} ms`;
   throw new Error(`redis-server on port ${port} ${reason}; its log ends with:\n${tail}`);
+}
+
+function childUrl(port: number, auth: RedisCredentials | undefined): string {
+  const userinfo = auth === undefined ? '' : `${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@`;
+  return `redis://${userinfo}127.0.0.1:${port}`;
 }
 
 function spawnTracked(command: string[], logFile: string | undefined): Tracked {
@@ -206,8 +251,11 @@ function installExitHandlers(): void {
   }
 }
 
-/** The `process_id` of the Redis answering on the port, or undefined when none answers (yet). */
-function probeProcessId(port: number): Promise<number | undefined> {
+/**
+ * The `process_id` of the Redis answering on the port (after AUTH with `auth`), or undefined when
+ * none answers (yet).
+ */
+function probeProcessId(port: number, auth: RedisCredentials | undefined): Promise<number | undefined> {
   return new Promise((resolve) => {
     const socket = net.connect({ host: '127.0.0.1', port });
     let reply = '';
@@ -218,7 +266,10 @@ function probeProcessId(port: number): Promise<number | undefined> {
     socket.setTimeout(1000, () => done(undefined));
     socket.on('error', () => done(undefined));
     socket.on('close', () => done(undefined));
-    socket.on('connect', () => socket.write('INFO server\r\n'));
+    socket.on('connect', () => {
+      if (auth !== undefined) socket.write(respCommand('AUTH', auth.username, auth.password));
+      socket.write(respCommand('INFO', 'server'));
+    });
     socket.on('data', (chunk) => {
       reply += chunk.toString('latin1');
       if (reply.startsWith('-') && reply.includes('\r\n')) done(undefined);
@@ -226,6 +277,11 @@ function probeProcessId(port: number): Promise<number | undefined> {
       if (match !== null) done(Number(match[1]));
     });
   });
+}
+
+/** A command in RESP, so that any password is sent as it is. */
+function respCommand(...args: string[]): string {
+  return `*${args.length}\r\n${args.map((a) => `$${Buffer.byteLength(a, 'utf8')}\r\n${a}\r\n`).join('')}`;
 }
 
 /** A port that was free a moment ago (the caller retries if someone takes it in between). */

@@ -1,5 +1,6 @@
 // The Redis connection of a process, from --redis-url: one server, a Redis Cluster (seed nodes),
-// or a master found through Redis Sentinel.
+// or a master found through Redis Sentinel; and where the URL and its password may come from.
+import { readFile } from 'node:fs/promises';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { RedisClient } from '../queue/redis-client.js';
 
@@ -84,6 +85,101 @@ function parseHostPort(text: string, defaultPort: number, url: string): HostPort
   const port = m?.[2] === undefined ? defaultPort : Number(m[2]);
   if (!m?.[1] || port < 1 || port > 65535) throw new Error(`--redis-url ${redact(url)}: bad host:port ${JSON.stringify(text)}`);
   return { host: m[1].replace(/^\[(.*)\]$/, '$1'), port };
+}
+
+/** Where a command is told its Redis URL (the flags of src/cli/main.ts `redisOptions`). */
+export interface RedisUrlFlags {
+  /** --redis-url, or env REDIS_URL ('' counts as not given). */
+  redisUrl?: string;
+  /** --redis-url-file: a file holding the URL, which may carry the password. */
+  redisUrlFile?: string;
+  /** --redis-password-file: a file holding the Redis servers' password, added to the URL. */
+  redisPasswordFile?: string;
+}
+
+/** What {@link composeRedisUrl} puts together: the flags with the files' contents read. */
+export interface RedisUrlSources {
+  /** --redis-url or REDIS_URL. */
+  url?: string;
+  /** Whether `url` was given on the command line (not from the environment). */
+  urlInArgv: boolean;
+  /** The trimmed content of --redis-url-file. */
+  urlFromFile?: string;
+  /** The trimmed content of --redis-password-file. */
+  password?: string;
+}
+
+/**
+ * The Redis URL a command is to use, with its credentials, from the sources of
+ * {@link RedisUrlSources}; undefined when no URL is given. A password is refused on the command
+ * line, where every process can read it (/proc/<pid>/cmdline); a password file is added to the
+ * URL's userinfo (see {@link withPassword}). Throws on conflicting sources and on a URL that
+ * {@link parseRedisUrl} refuses.
+ */
+export function composeRedisUrl(s: RedisUrlSources): string | undefined {
+  const given = s.url === '' ? undefined : s.url;
+  if (given !== undefined && s.urlFromFile !== undefined) {
+    throw new Error('--redis-url (or REDIS_URL) and --redis-url-file are both given: use one of them');
+  }
+  if (given !== undefined && s.urlInArgv && carriesPassword(given)) {
+    throw new Error('--redis-url on the command line carries a password, and a process\' argv is visible to every process in /proc/*/cmdline: '
+      + 'put the URL in the REDIS_URL environment variable or in --redis-url-file, or the password in --redis-password-file');
+  }
+  const url = given ?? s.urlFromFile;
+  if (url === undefined) {
+    if (s.password !== undefined) throw new Error('--redis-password-file needs a Redis URL to add the password to: --redis-url, REDIS_URL or --redis-url-file');
+    return undefined;
+  }
+  parseRedisUrl(url);
+  return s.password === undefined ? url : withPassword(url, s.password);
+}
+
+/** {@link composeRedisUrl} of the flags, after reading the files they name. */
+export async function readRedisUrl(flags: RedisUrlFlags, urlInArgv: boolean): Promise<string | undefined> {
+  const [urlFromFile, password] = await Promise.all([
+    readSecretFile('--redis-url-file', flags.redisUrlFile),
+    readSecretFile('--redis-password-file', flags.redisPasswordFile),
+  ]);
+  return composeRedisUrl({
+    urlInArgv,
+    ...(flags.redisUrl === undefined ? {} : { url: flags.redisUrl }),
+    ...(urlFromFile === undefined ? {} : { urlFromFile }),
+    ...(password === undefined ? {} : { password }),
+  });
+}
+
+/** The trimmed content of `file` (undefined when no file is named); an empty file is an error. */
+async function readSecretFile(flag: string, file: string | undefined): Promise<string | undefined> {
+  if (file === undefined) return undefined;
+  const text = (await readFile(file, 'utf8')).trim();
+  if (text === '') throw new Error(`${flag} ${file} is empty`);
+  return text;
+}
+
+const USERINFO = /^([a-z][a-z0-9+.-]*:\/\/)(?:([^@/?#]*)@)?/i;
+
+/**
+ * Whether the URL carries a password: one in its userinfo (`user:password@`, `:password@`), or a
+ * Sentinel's `sentinelPassword=` parameter.
+ */
+export function carriesPassword(url: string): boolean {
+  return (USERINFO.exec(url)?.[2] ?? '').includes(':') || /[?&]sentinelPassword=/.test(url);
+}
+
+/**
+ * The URL with `password` (percent-encoded) in its userinfo, keeping a username that is there
+ * (`redis://kube-actions@host` → `redis://kube-actions:<password>@host`): the Redis servers'
+ * password, for every kind of target (for Sentinel, not the Sentinels' own). Throws when the
+ * URL has a password already.
+ */
+export function withPassword(url: string, password: string): string {
+  const m = USERINFO.exec(url);
+  if (!m) throw new Error(`--redis-url ${redact(url)} is not a URL`);
+  const [prefix, scheme = '', userinfo = ''] = m;
+  if (userinfo.includes(':')) {
+    throw new Error(`the Redis URL ${redact(url)} carries a password and --redis-password-file gives one too: keep one of them`);
+  }
+  return `${scheme}${userinfo}:${encodeURIComponent(password)}@${url.slice(prefix.length)}`;
 }
 
 /** The URL with its password(s) masked, for error messages. */

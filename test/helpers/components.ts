@@ -1,5 +1,6 @@
 // Starts the real `kube-actions apiserver` and `kube-actions worker` as separate child processes
-// (against a Redis the test started), so that tests can kill them independently.
+// (against a Redis the test started), so that tests can kill them independently. The Redis URL
+// goes through env REDIS_URL, never argv: it carries the test Redis' password.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
@@ -28,11 +29,12 @@ function exited(proc: ChildProcess): Promise<void> {
 }
 
 /**
- * Spawns `node main.js <args>` with JSON logs at info level and resolves once a log line has a
- * `msg` equal to `ready`, with that line; rejects if the process exits first or after 30 s.
+ * Spawns `node main.js <args>` with JSON logs at info level and env REDIS_URL=`redisUrl` (empty:
+ * none), and resolves once a log line has a `msg` equal to `ready`, with that line; rejects if the
+ * process exits first or after 30 s.
  */
-async function spawnComponent(args: string[], ready: string): Promise<{ c: Component; line: Record<string, unknown> }> {
-  const proc = spawn(process.execPath, [MAIN, ...args, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: '' } });
+async function spawnComponent(args: string[], ready: string, redisUrl: string): Promise<{ c: Component; line: Record<string, unknown> }> {
+  const proc = spawn(process.execPath, [MAIN, ...args, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: redisUrl } });
   let out = '';
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
   const line = await new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -83,8 +85,8 @@ export async function startApiServerProcess(opts: { redisUrl: string; dir: strin
   const tokenFile = join(opts.dir, 'tokens.csv');
   await writeFile(tokenFile, `${token},admin,admin-uid,"system:masters"\n`);
   const certDir = join(opts.dir, 'certs');
-  const { c, line } = await spawnComponent(['apiserver', '--redis-url', opts.redisUrl, '--secure-port', '0', '--bind-address', '127.0.0.1',
-    '--cert-dir', certDir, '--token-auth-file', tokenFile, ...(opts.args ?? [])], 'apiserver serving');
+  const { c, line } = await spawnComponent(['apiserver', '--secure-port', '0', '--bind-address', '127.0.0.1',
+    '--cert-dir', certDir, '--token-auth-file', tokenFile, ...(opts.args ?? [])], 'apiserver serving', opts.redisUrl);
   const ca = await readFile(join(certDir, 'ca.crt'), 'utf8');
   return { ...c, target: { url: `https://127.0.0.1:${Number(line.port)}`, token, ca } };
 }
@@ -93,7 +95,7 @@ export async function startApiServerProcess(opts: { redisUrl: string; dir: strin
 export async function startWorkerProcess(opts: { redisUrl: string; workspaceDir: string; args?: string[] }): Promise<Component> {
   // The test's temporary directory (mode 0700) must let step uids through to their workspaces.
   await chmod(dirname(resolve(opts.workspaceDir)), 0o711);
-  const { c } = await spawnComponent(['worker', '--redis-url', opts.redisUrl, '--workspace-dir', opts.workspaceDir,
-    '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', '--shutdown-grace-period', '1s', ...(opts.args ?? [])], 'worker started');
+  const { c } = await spawnComponent(['worker', '--workspace-dir', opts.workspaceDir,
+    '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', '--shutdown-grace-period', '1s', ...(opts.args ?? [])], 'worker started', opts.redisUrl);
   return c;
 }

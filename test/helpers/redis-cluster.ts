@@ -1,12 +1,15 @@
 // Redis beyond one server, for tests. A private Redis Cluster: three masters (no replicas), each a
 // `redis-server` child in cluster mode with its own directory and nodes.conf, joined with CLUSTER
 // ADDSLOTSRANGE and CLUSTER MEET over ioredis (no redis-cli). A private Sentinel setup: one
-// master and one Sentinel (`redis-server --sentinel`) that names it.
+// master and one Sentinel (`redis-server --sentinel`) that names it. Every server, Sentinel
+// included, requires the same test credentials (./redis.ts testRedisCredentials), which the
+// URLs carry.
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
-import { pickFreePort, type RedisChild, startRedisServer } from '../../src/cli/redis-child.js';
+import { pickFreePort, type RedisChild, type RedisCredentials, startRedisServer } from '../../src/cli/redis-child.js';
+import { testRedisCredentials } from './redis.js';
 import { waitFor } from './wait.js';
 
 const SLOTS = 16384;
@@ -15,7 +18,7 @@ const START_ATTEMPTS = 3;
 
 /** A running test cluster; `port` and `pid` are its first node's. */
 export interface TestRedisCluster extends RedisChild {
-  /** `redis+cluster://127.0.0.1:<port>,…` (see src/cli/redis-connection.ts). */
+  /** `redis+cluster://<username>:<password>@127.0.0.1:<port>,…` (see src/cli/redis-connection.ts). */
   url: string;
   dir: string;
   nodes: RedisChild[];
@@ -32,13 +35,14 @@ export interface TestRedisCluster extends RedisChild {
  */
 export async function startTestRedisCluster(opts: { appendOnly?: boolean } = {}): Promise<TestRedisCluster> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-redis-cluster-'));
+  const auth = testRedisCredentials();
   const nodes: RedisChild[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(nodes.map((n) => n.stop()));
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    for (let i = 0; i < MASTERS; i++) nodes.push(await startNode(path.join(dir, `node-${i}`), opts.appendOnly ?? false));
+    for (let i = 0; i < MASTERS; i++) nodes.push(await startNode(path.join(dir, `node-${i}`), opts.appendOnly ?? false, auth));
     await formCluster(nodes);
   } catch (err) {
     await stopAll();
@@ -46,7 +50,7 @@ export async function startTestRedisCluster(opts: { appendOnly?: boolean } = {})
   }
   const [first] = nodes as [RedisChild];
   return {
-    url: `redis+cluster://${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
+    url: `redis+cluster://${userinfo(auth)}${nodes.map((n) => `127.0.0.1:${n.port}`).join(',')}`,
     port: first.port,
     pid: first.pid,
     pids: nodes.map((n) => n.pid),
@@ -58,9 +62,13 @@ export async function startTestRedisCluster(opts: { appendOnly?: boolean } = {})
 
 /** A master and the Sentinel that names it; `port` and `pid` are the master's. */
 export interface TestRedisSentinel extends RedisChild {
-  /** `redis+sentinel://127.0.0.1:<sentinel port>/<master name>`. */
+  /**
+   * `redis+sentinel://<username>:<password>@127.0.0.1:<sentinel port>/<master name>?sentinelUsername=…&sentinelPassword=…`
+   * (the Sentinel has the same user as the master).
+   */
   url: string;
   dir: string;
+  master: RedisChild;
   sentinel: RedisChild;
 }
 
@@ -71,20 +79,25 @@ export interface TestRedisSentinel extends RedisChild {
  */
 export async function startTestRedisSentinel(masterName = 'kube-actions'): Promise<TestRedisSentinel> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-redis-sentinel-'));
+  const auth = testRedisCredentials();
   const started: RedisChild[] = [];
   const stopAll = async (): Promise<void> => {
     await Promise.all(started.map((n) => n.stop()));
     await rm(dir, { recursive: true, force: true });
   };
   try {
-    const master = await startRedisServer({ dir: path.join(dir, 'master'), appendOnly: false });
+    const master = await startRedisServer({ dir: path.join(dir, 'master'), appendOnly: false, auth });
     started.push(master);
     const configFile = path.join(dir, 'sentinel', 'sentinel.conf');
-    await mkdir(path.dirname(configFile), { recursive: true });
-    await writeFile(configFile, `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1\n`);
-    const sentinel = await startRedisServer({ dir: path.dirname(configFile), appendOnly: false, configFile, extraArgs: ['--sentinel'] });
+    await mkdir(path.dirname(configFile), { recursive: true, mode: 0o700 });
+    await writeFile(configFile, [
+      `sentinel monitor ${masterName} 127.0.0.1 ${master.port} 1`,
+      `sentinel auth-user ${masterName} ${auth.username}`,
+      `sentinel auth-pass ${masterName} ${auth.password}`,
+    ].join('\n') + '\n', { mode: 0o600 });
+    const sentinel = await startRedisServer({ dir: path.dirname(configFile), appendOnly: false, configFile, extraArgs: ['--sentinel'], auth });
     started.push(sentinel);
-    const client = new Redis(sentinel.port, '127.0.0.1', { maxRetriesPerRequest: 1 });
+    const client = new Redis(sentinel.url, { maxRetriesPerRequest: 1 });
     try {
       await waitFor(async () => {
         const addr = (await client.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', masterName)) as string[] | null;
@@ -93,21 +106,27 @@ export async function startTestRedisSentinel(masterName = 'kube-actions'): Promi
     } finally {
       client.disconnect();
     }
-    return { url: `redis+sentinel://127.0.0.1:${sentinel.port}/${masterName}`, port: master.port, pid: master.pid, dir, sentinel, stop: stopAll };
+    const sentinelAuth = new URLSearchParams({ sentinelUsername: auth.username, sentinelPassword: auth.password });
+    const url = `redis+sentinel://${userinfo(auth)}127.0.0.1:${sentinel.port}/${masterName}?${sentinelAuth.toString()}`;
+    return { url, port: master.port, pid: master.pid, dir, master, sentinel, stop: stopAll };
   } catch (err) {
     await stopAll();
     throw err;
   }
 }
 
+function userinfo(auth: RedisCredentials): string {
+  return `${encodeURIComponent(auth.username)}:${encodeURIComponent(auth.password)}@`;
+}
+
 /** One cluster-mode node; its bus port is another free port (port + 10000 may not exist). */
-async function startNode(dir: string, appendOnly: boolean): Promise<RedisChild> {
+async function startNode(dir: string, appendOnly: boolean, auth: RedisCredentials): Promise<RedisChild> {
   await mkdir(dir, { recursive: true });
   for (let attempt = 1; ; attempt++) {
     const busPort = await pickFreePort();
     try {
       return await startRedisServer({
-        dir, appendOnly,
+        dir, appendOnly, auth,
         extraArgs: [
           '--cluster-enabled', 'yes',
           '--cluster-config-file', 'nodes.conf',
@@ -123,7 +142,7 @@ async function startNode(dir: string, appendOnly: boolean): Promise<RedisChild> 
 }
 
 async function formCluster(nodes: RedisChild[]): Promise<void> {
-  const clients = nodes.map((n) => new Redis(n.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 1 }));
+  const clients = nodes.map((n) => new Redis(n.url, { lazyConnect: true, maxRetriesPerRequest: 1 }));
   try {
     for (const [i, client] of clients.entries()) {
       const from = Math.floor((SLOTS * i) / nodes.length);

@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
-import { startRedisServer, type RedisChild } from '../../src/cli/redis-child.js';
+import { startRedisServer, type RedisChild, type RedisCredentials } from '../../src/cli/redis-child.js';
 import { parseRedisUrl } from '../../src/cli/redis-connection.js';
 import type { RedisClient } from '../../src/queue/redis-client.js';
 import { startTestRedisCluster } from './redis-cluster.js';
@@ -15,8 +16,18 @@ export type TestRedis = RedisChild & { dir: string; pids: number[] };
 export const testingCluster = process.env['KA_TEST_REDIS'] === 'cluster';
 
 /**
+ * Credentials for a test Redis: the user `kube-actions` with a fresh random password, as dev mode
+ * has (src/cli/commands.ts). A test passes the URL that carries them only in-process or through
+ * env REDIS_URL, never in a command line.
+ */
+export function testRedisCredentials(): RedisCredentials {
+  return { username: 'kube-actions', password: randomBytes(16).toString('base64url') };
+}
+
+/**
  * Starts a private `redis-server` on a free port with its data in a fresh temporary directory
- * (`<tmpdir>/kube-actions-redis-*`). AOF is off unless `appendOnly` is set, for speed. `stop()`
+ * (`<tmpdir>/kube-actions-redis-*`), requiring {@link testRedisCredentials} (`url` carries
+ * them). AOF is off unless `appendOnly` is set, for speed. `stop()`
  * stops the server and removes the directory. With env `KA_TEST_REDIS=cluster` it starts a
  * three-master Redis Cluster instead (test/helpers/redis-cluster.ts): `url` is then a
  * `redis+cluster://` URL, and `port` and `pid` are its first node's.
@@ -26,7 +37,7 @@ export async function startTestRedis(opts: { appendOnly?: boolean } = {}): Promi
   const dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-redis-'));
   let child: RedisChild;
   try {
-    child = await startRedisServer({ dir, appendOnly: opts.appendOnly ?? false });
+    child = await startRedisServer({ dir, appendOnly: opts.appendOnly ?? false, auth: testRedisCredentials() });
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
     throw err;
@@ -44,11 +55,13 @@ export async function startTestRedis(opts: { appendOnly?: boolean } = {}): Promi
 
 /**
  * A test's own client of a test Redis, from its URL: a `redis+cluster://` URL gives a Cluster
- * client. `options` apply to the connection to every node.
+ * client. `options` apply to the connection to every node, with the URL's credentials.
  */
 export function connectTestRedis(url: string, options: RedisOptions = {}): RedisClient {
   const target = parseRedisUrl(url);
-  if (target.kind === 'cluster') return new Cluster(target.nodes, { redisOptions: options });
+  if (target.kind === 'cluster') {
+    return new Cluster(target.nodes, { redisOptions: { ...options, username: target.username, password: target.password } });
+  }
   if (target.kind === 'server') return new Redis(url, options);
   throw new Error(`connectTestRedis: tests start no Sentinel (${url})`);
 }

@@ -4,11 +4,13 @@ import { cp, mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { type RedisChild, startRedisServer } from '../../src/cli/redis-child.js';
+import { testRedisCredentials } from './redis.js';
 
 /** How Redis goes away: SIGKILL (a crash) or SIGTERM (a graceful SHUTDOWN that fsyncs the AOF). */
 export type RedisFault = 'SIGKILL' | 'SIGTERM';
 
 export interface RestartableRedis {
+  /** Carries the credentials (./redis.ts testRedisCredentials), the same after every restart. */
   readonly url: string;
   readonly port: number;
   /** The data directory (AOF under `appendonlydir/`). */
@@ -32,8 +34,9 @@ export interface RestartableRedis {
 export async function startRestartableRedis(): Promise<RestartableRedis> {
   const base = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-redis-restart-'));
   const dir = path.join(base, 'data');
+  const auth = testRedisCredentials();
   const start = (port?: number): Promise<RedisChild> =>
-    startRedisServer({ dir, appendOnly: true, extraArgs: ['--appendfsync', 'always'], ...(port ? { port } : {}) });
+    startRedisServer({ dir, appendOnly: true, auth, extraArgs: ['--appendfsync', 'always'], ...(port ? { port } : {}) });
   let child: RedisChild | undefined = await start();
   const { port, url } = child;
   let snapshots = 0;

@@ -1,5 +1,6 @@
 // Starts the real `kube-actions dev` as a child process (on a free port, its own data dir and,
-// unless given, its own redis-server) and drives it with the real kubectl.
+// unless given, its own redis-server) and drives it with the real kubectl. A given Redis URL goes
+// through env REDIS_URL: it may carry a password, which kube-actions refuses in argv.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -24,8 +25,7 @@ export async function startDevServer(opts: { redisUrl?: string; args?: string[];
   const dataDir = opts.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'kube-actions-dev-')));
   const args = [MAIN, 'dev', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn',
     '--stalled-interval', '1', '--lock-duration', '2', '--kill-grace-period', '2', '--shutdown-grace-period', '1s', ...(opts.args ?? [])];
-  if (opts.redisUrl) args.push('--redis-url', opts.redisUrl);
-  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: '' } });
+  const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: opts.redisUrl ?? '' } });
   let out = '';
   proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));

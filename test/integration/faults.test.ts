@@ -126,7 +126,7 @@ describe('creating runs in a process that is SIGKILLed at random moments', { tim
   it('leaves every run with its job and every job with its run', async () => {
     let last = 0;
     for (let round = 0; round < 8; round++) {
-      const child = spawn(process.execPath, [CREATE_LOOP, redis.url, `atomic-${round}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, [CREATE_LOOP, `atomic-${round}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: redis.url } });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));

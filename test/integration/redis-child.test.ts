@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { access, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -75,11 +75,56 @@ describe('startRedisServer', () => {
     }
   });
 
-  it('writes its log to logFile when given', async () => {
+  it('writes its log to logFile when given; the log (0600) and the data dir (0700) are its own', async () => {
     const logFile = path.join(base, 'logs', 'redis.log');
-    const redis = await startRedisServer({ dir: path.join(base, 'logged'), appendOnly: false, logFile });
+    const dir = path.join(base, 'logged');
+    const redis = await startRedisServer({ dir, appendOnly: false, logFile });
     await redis.stop();
     assert.match(await readFile(logFile, 'utf8'), /Ready to accept connections/);
+    assert.equal((await stat(logFile)).mode & 0o777, 0o600);
+    assert.equal((await stat(dir)).mode & 0o777, 0o700);
+  });
+
+  it('with auth, serves only its user: NOAUTH without credentials, the password in no argv and only hashed on disk', async () => {
+    const dir = path.join(base, 'auth');
+    const auth = { username: 'kube-actions', password: 'p@ss w:rd/secret' };
+    const redis = await startRedisServer({ dir, appendOnly: false, auth });
+    try {
+      assert.equal(redis.url, `redis://kube-actions:p%40ss%20w%3Ard%2Fsecret@127.0.0.1:${redis.port}`);
+      assert.equal(await withClient(redis.url, (client) => client.ping()), 'PONG');
+      assert.match(await rawReply(redis.port, 'PING\r\n'), /^-NOAUTH Authentication required/);
+      assert.match(await rawReply(redis.port, 'AUTH kube-actions wrong\r\n'), /^-WRONGPASS/);
+      assert.match(await rawReply(redis.port, 'AUTH default nopass\r\n'), /^-WRONGPASS/);
+      const acl = path.join(dir, 'users.acl');
+      assert.equal((await stat(acl)).mode & 0o777, 0o600);
+      assert.doesNotMatch(await readFile(acl, 'utf8'), /secret/);
+      assert.match(await readFile(acl, 'utf8'), /^user default off /m);
+      assert.doesNotMatch(readFileSync(`/proc/${redis.pid}/cmdline`, 'latin1'), /secret|p%40ss/);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  it('with auth, replays the MULTI/EXEC and scripts of its AOF at the next start', async () => {
+    const dir = path.join(base, 'auth-aof');
+    const auth = { username: 'kube-actions', password: 'aof-secret' };
+    const first = await startRedisServer({ dir, auth });
+    try {
+      await withClient(first.url, async (client) => {
+        await client.multi().set('in-multi', '1').set('also-in-multi', '2').exec();
+        await client.eval("redis.call('SET', 'by-script', '3')", 0);
+        await client.set('plain', '4');
+      });
+    } finally {
+      await first.stop();
+    }
+    const again = await startRedisServer({ dir, auth, port: first.port });
+    try {
+      const keys = await withClient(again.url, (client) => client.keys('*'));
+      assert.deepEqual(keys.sort(), ['also-in-multi', 'by-script', 'in-multi', 'plain']);
+    } finally {
+      await again.stop();
+    }
   });
 
   it('fails clearly when a fixed port is taken', async () => {
@@ -129,12 +174,29 @@ describe('startTestRedis', () => {
     const redis = await startTestRedis();
     assert.ok(path.basename(redis.dir).startsWith('kube-actions-redis-'));
     assert.deepEqual(await withClient(redis.url, (client) => client.config('GET', 'appendonly')), ['appendonly', 'no']);
-    assert.deepEqual(await readdir(redis.dir), []);
+    assert.deepEqual(await readdir(redis.dir), ['users.acl']);
+    assert.match(await rawReply(redis.port, 'PING\r\n'), /^-NOAUTH/, 'test Redis requires authentication too');
     await redis.stop();
     assert.equal(isAlive(redis.pid), false);
     await assert.rejects(access(redis.dir), { code: 'ENOENT' });
   });
 });
+
+/** The first reply line of the Redis on `port` to `command` sent on a fresh connection. */
+function rawReply(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(command));
+    let reply = '';
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.slice(0, reply.indexOf('\r\n')));
+      }
+    });
+    socket.once('error', reject);
+  });
+}
 
 async function aofText(dir: string): Promise<string> {
   const aofDir = path.join(dir, 'appendonlydir');

@@ -89,12 +89,13 @@ describe('kube-actions on a Redis Cluster', { timeout: 90_000 }, () => {
 describe('startTestRedisCluster', () => {
   it('forms a cluster of three masters covering every slot, with AOF when asked, and removes it all on stop', async () => {
     const cluster = await startTestRedisCluster({ appendOnly: true });
-    const nodes = cluster.nodes.map((n) => new Redis(n.port, '127.0.0.1'));
+    const nodes = cluster.nodes.map((n) => new Redis(n.url));
     try {
-      assert.match(cluster.url, /^redis\+cluster:\/\/127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/);
+      assert.match(cluster.url, /^redis\+cluster:\/\/kube-actions:[\w-]+@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+,127\.0\.0\.1:\d+$/);
       assert.deepEqual((await readdir(cluster.dir)).sort(), ['node-0', 'node-1', 'node-2']);
       for (const node of nodes) {
         assert.deepEqual(await node.config('GET', 'appendonly'), ['appendonly', 'yes']);
+        assert.equal(await node.acl('WHOAMI'), 'kube-actions');
         assert.match(String(await node.call('CLUSTER', 'INFO')), /cluster_state:ok\r\ncluster_slots_assigned:16384\r\n[^]*cluster_known_nodes:3\r\ncluster_size:3\r\n/);
       }
     } finally {
@@ -135,7 +136,7 @@ describe('kube-actions through Redis Sentinel', { timeout: 60_000 }, () => {
     const done = await client.untilPhase('sentinel', 'hello', ['Succeeded', 'Failed'], 30_000);
     assert.equal(done.status?.phase, 'Succeeded', JSON.stringify(done.status));
     assert.match((await client.log('sentinel', 'hello')).body, /^via sentinel$/m);
-    const master = new Redis(sentinel.port, '127.0.0.1');
+    const master = new Redis(sentinel.master.url);
     try {
       assert.equal(await master.exists(`ka-sentinel:r:workflowruns:obj:sentinel/hello`), 1, 'the record is on the master');
     } finally {

@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
 import { QueueKeys } from 'bullmq';
-import { checkPrefix, hashTag, parseRedisUrl, redact } from '../../src/cli/redis-connection.js';
+import {
+  carriesPassword, checkPrefix, composeRedisUrl, hashTag, parseRedisUrl, readRedisUrl, redact, withPassword,
+} from '../../src/cli/redis-connection.js';
 import { DEFAULT_PREFIX, ResourceKeys } from '../../src/queue/keys.js';
 import { RUN_QUEUE } from '../../src/queue/run-queue.js';
 import { workersKey } from '../../src/queue/worker-registry.js';
@@ -60,6 +65,83 @@ describe('parseRedisUrl', () => {
     assert.equal(redact('redis+cluster://u:pw@h:1,h:2'), 'redis+cluster://u:***@h:1,h:2');
     assert.equal(redact('redis+sentinel://s/m?sentinelPassword=pw&x=1'), 'redis+sentinel://s/m?sentinelPassword=***&x=1');
     assert.equal(redact('redis://h:6379'), 'redis://h:6379');
+  });
+});
+
+describe('where the Redis URL and its password come from', () => {
+  const ARGV = /--redis-url on the command line carries a password, and a process' argv is visible to every process in \/proc\/\*\/cmdline: put the URL in the REDIS_URL environment variable or in --redis-url-file, or the password in --redis-password-file/;
+
+  it('carriesPassword sees a userinfo password (also an empty one) and sentinelPassword, not a username alone', () => {
+    for (const url of ['redis://:pw@h', 'redis://u:pw@h:1/2', 'rediss+cluster://u:p%40w@h1,h2', 'redis+sentinel://:@s/m', 'redis+sentinel://s/m?sentinelPassword=x', 'redis+sentinel://s/m?sentinelUsername=a&sentinelPassword=x']) {
+      assert.equal(carriesPassword(url), true, url);
+    }
+    for (const url of ['redis://h:6379', 'redis://kube-actions@h:6379', 'redis+cluster://u@h1:1,h2:2', 'redis+sentinel://s/m?sentinelUsername=a']) {
+      assert.equal(carriesPassword(url), false, url);
+    }
+  });
+
+  it('withPassword adds the percent-encoded password to every kind of target, keeping the username', () => {
+    assert.equal(withPassword('redis://h:6379/1', 'pw'), 'redis://:pw@h:6379/1');
+    assert.equal(withPassword('rediss://kube-actions@h:6380', 'p@ss:w/rd'), 'rediss://kube-actions:p%40ss%3Aw%2Frd@h:6380');
+    assert.deepEqual(parseRedisUrl(withPassword('redis+cluster://app@h1:7000,h2:7001', 'p@ss')), {
+      kind: 'cluster', tls: false, username: 'app', password: 'p@ss', nodes: [{ host: 'h1', port: 7000 }, { host: 'h2', port: 7001 }],
+    });
+    assert.deepEqual(parseRedisUrl(withPassword('redis+sentinel://s1/m?sentinelPassword=sen', 'srv')), {
+      kind: 'sentinel', tls: false, name: 'm', db: 0, password: 'srv', sentinelPassword: 'sen', sentinels: [{ host: 's1', port: 26379 }],
+    });
+    assert.throws(() => withPassword('redis://u:old@h', 'new'), (err: Error) => {
+      assert.match(err.message, /the Redis URL redis:\/\/u:\*\*\*@h carries a password and --redis-password-file gives one too: keep one of them/);
+      assert.doesNotMatch(err.message, /old|new/);
+      return true;
+    });
+  });
+
+  it('composeRedisUrl refuses a password in argv, accepts it from the environment or a file, and adds a password file', () => {
+    assert.throws(() => composeRedisUrl({ url: 'redis://:pw@h', urlInArgv: true }), ARGV);
+    assert.throws(() => composeRedisUrl({ url: 'redis+sentinel://s/m?sentinelPassword=pw', urlInArgv: true }), ARGV);
+    assert.equal(composeRedisUrl({ url: 'redis://h:1', urlInArgv: true }), 'redis://h:1');
+    assert.equal(composeRedisUrl({ url: 'redis://kube-actions@h:1', urlInArgv: true, password: 'pw' }), 'redis://kube-actions:pw@h:1');
+    assert.equal(composeRedisUrl({ url: 'redis://:pw@h', urlInArgv: false }), 'redis://:pw@h');
+    assert.equal(composeRedisUrl({ urlInArgv: false, urlFromFile: 'rediss://u:pw@h:6380' }), 'rediss://u:pw@h:6380');
+    assert.equal(composeRedisUrl({ urlInArgv: false, urlFromFile: 'redis+cluster://u@h:1', password: 'pw' }), 'redis+cluster://u:pw@h:1');
+    assert.equal(composeRedisUrl({ urlInArgv: false }), undefined);
+    assert.equal(composeRedisUrl({ url: '', urlInArgv: false }), undefined, 'an empty REDIS_URL is no URL');
+  });
+
+  it('composeRedisUrl says what conflicts or is missing', () => {
+    assert.throws(() => composeRedisUrl({ url: 'redis://h', urlInArgv: false, urlFromFile: 'redis://g' }),
+      /--redis-url \(or REDIS_URL\) and --redis-url-file are both given: use one of them/);
+    assert.throws(() => composeRedisUrl({ urlInArgv: false, password: 'pw' }),
+      /--redis-password-file needs a Redis URL to add the password to: --redis-url, REDIS_URL or --redis-url-file/);
+    assert.throws(() => composeRedisUrl({ urlInArgv: false, urlFromFile: 'redis://:a@h', password: 'b' }), /carries a password and --redis-password-file gives one too/);
+    assert.throws(() => composeRedisUrl({ urlInArgv: false, urlFromFile: 'http://h' }), /is not a redis:\/\/, rediss:\/\/, redis\+cluster:\/\/ or redis\+sentinel:\/\/ URL/);
+  });
+
+  describe('readRedisUrl', () => {
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-redis-url-'));
+    });
+    after(() => rm(dir, { recursive: true, force: true }));
+    const file = async (name: string, text: string): Promise<string> => {
+      const f = path.join(dir, name);
+      await writeFile(f, text);
+      return f;
+    };
+
+    it('reads --redis-url-file and --redis-password-file, trimmed', async () => {
+      const redisUrlFile = await file('url', '  redis://kube-actions@h:6379\n');
+      const redisPasswordFile = await file('password', 's3cr et\n');
+      assert.equal(await readRedisUrl({ redisUrlFile, redisPasswordFile }, false), 'redis://kube-actions:s3cr%20et@h:6379');
+      assert.equal(await readRedisUrl({ redisUrl: 'redis://h:1', redisPasswordFile }, true), 'redis://:s3cr%20et@h:1');
+      assert.equal(await readRedisUrl({}, false), undefined);
+    });
+
+    it('refuses an empty file and names a missing one', async () => {
+      const empty = await file('empty', ' \n');
+      await assert.rejects(readRedisUrl({ redisUrl: 'redis://h', redisPasswordFile: empty }, false), { message: `--redis-password-file ${empty} is empty` });
+      await assert.rejects(readRedisUrl({ redisUrlFile: path.join(dir, 'missing') }, false), { code: 'ENOENT' });
+    });
   });
 });
 
