@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { X509Certificate as NodeCertificate, createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -119,7 +119,8 @@ export async function issueCertificate(ca: PemKeyPair, opts: IssueCertificateOpt
  * `ca.crt`), reusing the files when they parse, chain to each other, stay valid for 30 more days
  * and cover every requested DNS name and IP; otherwise generates a new CA
  * (`kube-actions-ca@<unix time>`, whose key is discarded, like kube-apiserver's self-signed
- * certificates) and a serving certificate signed by it, and writes the files.
+ * certificates) and a serving certificate signed by it, and writes the files (a missing
+ * `certDir` is created with mode 0700: the key is for this user alone).
  */
 export async function ensureServingCertificate(opts: ServingCertificateOptions): Promise<ServingCertificate> {
   const files = {
@@ -138,6 +139,7 @@ export async function ensureServingCertificate(opts: ServingCertificateOptions):
     ips: opts.ips,
     usage: 'server',
   });
+  await mkdir(opts.certDir, { recursive: true, mode: 0o700 });
   await writeFileAtomic(files.keyFile, serving.key, 0o600);
   await writeFileAtomic(files.certFile, serving.cert, 0o644);
   await writeFileAtomic(files.caFile, ca.cert, 0o644);

@@ -1,5 +1,5 @@
 // The three commands: what each starts, in which order, and how each stops.
-import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -10,9 +10,11 @@ import type { RequestLogMode } from '../apiserver/request-observer.js';
 import type { UserInfo } from '../apiserver/types.js';
 import { ensureServingCertificate } from './certs.js';
 import { type ApiServerSettings, type RedisSettings, type Running, type WorkerSettings, startApiServer, startWorker } from './components.js';
-import { ensureAdminToken, writeKubeconfig } from './kubeconfig.js';
-import { startRedisServer } from './redis-child.js';
+import { DATA_DIR_ENTRIES, prepareDataDir } from './data-dir.js';
+import { ensureAdminToken, generateToken, writeKubeconfig } from './kubeconfig.js';
+import { type RedisChild, startRedisServer } from './redis-child.js';
 import { type RedisUrlFlags, readRedisUrl } from './redis-connection.js';
+import { ensureSecretFile } from './secret-file.js';
 import { closedAncestor, type IsolationMode, type NetworkMode, type SandboxSettings } from '../worker/sandbox.js';
 
 interface CommonOpts extends RedisUrlFlags {
@@ -145,6 +147,19 @@ async function redisSettings(o: CommonOpts, cmd: Command): Promise<RedisSettings
   return { url, prefix: o.redisPrefix, changeHistory: o.changeHistory };
 }
 
+/** Dev mode's user of its private redis-server, whose password is kept in the data directory. */
+const DEV_REDIS_USER = 'kube-actions';
+
+/** Starts dev mode's private redis-server, which requires its user's password. */
+async function startDevRedis(dataDir: string): Promise<RedisChild> {
+  const password = await ensureSecretFile(join(dataDir, DATA_DIR_ENTRIES.redisPassword), generateToken);
+  return startRedisServer({
+    dir: join(dataDir, DATA_DIR_ENTRIES.redis),
+    logFile: join(dataDir, DATA_DIR_ENTRIES.redisLog),
+    auth: { username: DEV_REDIS_USER, password },
+  });
+}
+
 /**
  * Runs `start`, which pushes what it starts onto `parts`; stops everything gracefully in reverse
  * order on SIGINT/SIGTERM (a second signal exits at once, 130), or when starting fails (then
@@ -185,15 +200,15 @@ export async function runDev(o: DevOpts, cmd: Command): Promise<void> {
 
 async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[]): Promise<void> {
   const dataDir = resolve(o.dataDir);
-  await mkdir(dataDir, { recursive: true });
+  await prepareDataDir(dataDir);
   let redisUrl = await givenRedisUrl(o, cmd);
   if (redisUrl === undefined) {
-    const child = await startRedisServer({ dir: join(dataDir, 'redis'), logFile: join(dataDir, 'redis.log') });
+    const child = await startDevRedis(dataDir);
     parts.push(child);
     redisUrl = child.url;
   }
   const redis = { url: redisUrl, prefix: o.redisPrefix, changeHistory: o.changeHistory };
-  const tls = await tlsMaterial(o, join(dataDir, 'certs'));
+  const tls = await tlsMaterial(o, join(dataDir, DATA_DIR_ENTRIES.certs));
   const token = await ensureAdminToken(dataDir);
   const tokens = o.tokenAuthFile ? await readTokenFile(o.tokenAuthFile) : new Map<string, UserInfo>();
   tokens.set(token, { name: 'kube-actions-admin', groups: ['system:masters'] });
@@ -202,7 +217,7 @@ async function startDev(o: DevOpts, cmd: Command, log: Logger, parts: Running[])
   const api = await startApiServer(redis, apiSettings(o, tls, tokens, port, host, false), log);
   parts.push(api);
   parts.push(await startWorker(redis, workerSettings(o, await devWorkspaceDir(o, dataDir)), log));
-  const kubeconfig = join(dataDir, 'kubeconfig');
+  const kubeconfig = join(dataDir, DATA_DIR_ENTRIES.kubeconfig);
   const address = api.server.address();
   const actualPort = typeof address === 'object' && address ? address.port : port;
   await writeKubeconfig(kubeconfig, { server: `https://127.0.0.1:${actualPort}`, caPem: tls.ca, token });

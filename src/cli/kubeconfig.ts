@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
+import { ensureSecretFile } from './secret-file.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /** What {@link writeKubeconfig} writes; the names default to the dev-mode ones. */
@@ -63,15 +63,6 @@ export function generateToken(): string {
  * Returns the dev-mode admin token kept in `<dataDir>/admin-token` (mode 0600), creating the file
  * with a new token when it is missing or empty, so the token survives restarts.
  */
-export async function ensureAdminToken(dataDir: string): Promise<string> {
-  const file = path.join(dataDir, ADMIN_TOKEN_FILE);
-  try {
-    const token = (await readFile(file, 'utf8')).trim();
-    if (token !== '') return token;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const token = generateToken();
-  await writeFileAtomic(file, `${token}\n`, 0o600);
-  return token;
+export function ensureAdminToken(dataDir: string): Promise<string> {
+  return ensureSecretFile(path.join(dataDir, ADMIN_TOKEN_FILE), generateToken);
 }

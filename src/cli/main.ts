@@ -100,7 +100,7 @@ function workerOptions(cmd: Command): Command {
 
 apiserverOptions(workerOptions(redisOptions(program.command('dev'))))
   .description('apiserver and worker in one process; starts a private redis-server when no Redis is given')
-  .option('--data-dir <dir>', 'where Redis data, certificates, the admin token and the kubeconfig are kept', '.data')
+  .option('--data-dir <dir>', 'where Redis data and password, certificates, the admin token and the kubeconfig are kept (mode 0711; each 0600 or 0700)', '.data')
   .addOption(new Option('--port <port>', 'alias of --secure-port').argParser(Number))
   .action(runDev);
 

@@ -1,10 +1,14 @@
 // kube-actions dev as a user runs it: restarting keeps the runs; Ctrl-C stops everything it
-// started; the printed line and the kubeconfig are what the README says.
+// started; the printed line and the kubeconfig are what the README says; its Redis requires a
+// password, and what it keeps in the data dir is its user's alone.
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import { redisReply } from '../helpers/redis.js';
 import { kubectl, startDevServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -24,6 +28,16 @@ async function redisPid(dataDir: string): Promise<number> {
   const pid = Number(/^(\d+):/.exec(ready ?? '')?.[1]);
   assert.ok(pid > 0 && alive(pid), `a running redis-server in ${dataDir}`);
   return pid;
+}
+
+/** The port of the redis-server kube-actions dev started, from its log. */
+async function redisPort(dataDir: string): Promise<number> {
+  const ports = [...(await readFile(path.join(dataDir, 'redis.log'), 'utf8')).matchAll(/port=(\d+)/g)];
+  return Number(ports.pop()?.[1]);
+}
+
+async function mode(file: string): Promise<string> {
+  return ((await stat(file)).mode & 0o777).toString(8);
 }
 
 describe('kube-actions dev', { timeout: 120_000 }, () => {
@@ -51,6 +65,46 @@ describe('kube-actions dev', { timeout: 120_000 }, () => {
         assert.equal(log.stdout, 'kept\n');
       } finally {
         await second.stop();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('requires a password for its Redis, kept 0600 in the data dir (0711) with everything else it keeps private, also when an older version made it readable', async () => {
+    const dataDir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-private-'));
+    try {
+      await chmod(dataDir, 0o755);
+      await writeFile(path.join(dataDir, 'admin-token'), 'an-older-token\n', { mode: 0o644 });
+      await writeFile(path.join(dataDir, 'redis.log'), '', { mode: 0o644 });
+      await mkdir(path.join(dataDir, 'certs'), { mode: 0o755 });
+      const server = await startDevServer({ dataDir });
+      try {
+        const expected: [string, string][] = [
+          ['.', '711'], ['redis', '700'], ['redis/users.acl', '600'], ['redis-password', '600'], ['redis.log', '600'],
+          ['certs', '700'], ['certs/apiserver.key', '600'], ['admin-token', '600'], ['kubeconfig', '600'],
+        ];
+        for (const [entry, want] of expected) assert.equal(await mode(path.join(dataDir, entry)), want, entry);
+        assert.equal(server.token, 'an-older-token', 'the token is kept');
+
+        const password = (await readFile(path.join(dataDir, 'redis-password'), 'utf8')).trim();
+        assert.match(password, /^[A-Za-z0-9_-]{43}$/);
+        const port = await redisPort(dataDir);
+        assert.match(await redisReply(port, 'PING\r\n'), /^-NOAUTH Authentication required/);
+        assert.match(await redisReply(port, 'SET x 1\r\n'), /^-NOAUTH/);
+        const admin = new Redis({ port, host: '127.0.0.1', username: 'kube-actions', password, lazyConnect: true, maxRetriesPerRequest: 0 });
+        try {
+          assert.equal(await admin.ping(), 'PONG');
+        } finally {
+          admin.disconnect();
+        }
+        for (const pid of [await redisPid(dataDir), server.proc.pid ?? 0]) {
+          assert.ok(!readFileSync(`/proc/${pid}/cmdline`, 'latin1').includes(password), `argv of ${pid}`);
+          assert.ok(!readFileSync(`/proc/${pid}/environ`, 'latin1').includes(password), `environment of ${pid}`);
+        }
+        assert.ok(!(await readFile(path.join(dataDir, 'redis', 'users.acl'), 'utf8')).includes(password), 'only its hash');
+      } finally {
+        await server.stop();
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });

@@ -10,6 +10,7 @@ export interface DevRedis {
   url: string;
 }
 
+/** Finds it by its working directory, `<dataDir>/redis`; the password is the data dir's `redis-password`. */
 export async function devRedis(dataDir: string): Promise<DevRedis> {
   const dir = path.join(dataDir, 'redis');
   for (const name of readdirSync('/proc').filter((n) => /^\d+$/.test(n))) {
@@ -23,7 +24,8 @@ export async function devRedis(dataDir: string): Promise<DevRedis> {
     }
     const port = Number(/redis-server [^:\s]+:(\d+)/.exec(title)?.[1]);
     if (!port) continue;
-    return { pid: Number(name), port, url: `redis://127.0.0.1:${port}` };
+    const password = readFileSync(path.join(dataDir, 'redis-password'), 'utf8').trim();
+    return { pid: Number(name), port, url: `redis://kube-actions:${encodeURIComponent(password)}@127.0.0.1:${port}` };
   }
   throw new Error(`no redis-server of ${dataDir} runs`);
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
@@ -74,4 +75,23 @@ export function clusterUnsupported(t: TestContext, why: string): boolean {
   if (!testingCluster) return false;
   t.skip(`not applicable to Redis Cluster: ${why}`);
   return true;
+}
+
+/**
+ * The first reply line of the Redis on 127.0.0.1:`port` to `command` (inline, e.g. `PING\r\n`)
+ * sent on a fresh connection that has not authenticated.
+ */
+export function redisReply(port: number, command: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(command));
+    let reply = '';
+    socket.on('data', (chunk) => {
+      reply += chunk.toString('latin1');
+      if (reply.includes('\r\n')) {
+        socket.destroy();
+        resolve(reply.slice(0, reply.indexOf('\r\n')));
+      }
+    });
+    socket.once('error', reject);
+  });
 }

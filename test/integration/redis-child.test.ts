@@ -8,7 +8,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Redis } from 'ioredis';
 import { startRedisServer } from '../../src/cli/redis-child.js';
-import { clusterUnsupported, startTestRedis } from '../helpers/redis.js';
+import { clusterUnsupported, redisReply, startTestRedis } from '../helpers/redis.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** True while `pid` is a live process (a zombie left for an absent reaper counts as dead). */
@@ -92,9 +92,9 @@ describe('startRedisServer', () => {
     try {
       assert.equal(redis.url, `redis://kube-actions:p%40ss%20w%3Ard%2Fsecret@127.0.0.1:${redis.port}`);
       assert.equal(await withClient(redis.url, (client) => client.ping()), 'PONG');
-      assert.match(await rawReply(redis.port, 'PING\r\n'), /^-NOAUTH Authentication required/);
-      assert.match(await rawReply(redis.port, 'AUTH kube-actions wrong\r\n'), /^-WRONGPASS/);
-      assert.match(await rawReply(redis.port, 'AUTH default nopass\r\n'), /^-WRONGPASS/);
+      assert.match(await redisReply(redis.port, 'PING\r\n'), /^-NOAUTH Authentication required/);
+      assert.match(await redisReply(redis.port, 'AUTH kube-actions wrong\r\n'), /^-WRONGPASS/);
+      assert.match(await redisReply(redis.port, 'AUTH default nopass\r\n'), /^-WRONGPASS/);
       const acl = path.join(dir, 'users.acl');
       assert.equal((await stat(acl)).mode & 0o777, 0o600);
       assert.doesNotMatch(await readFile(acl, 'utf8'), /secret/);
@@ -175,28 +175,12 @@ describe('startTestRedis', () => {
     assert.ok(path.basename(redis.dir).startsWith('kube-actions-redis-'));
     assert.deepEqual(await withClient(redis.url, (client) => client.config('GET', 'appendonly')), ['appendonly', 'no']);
     assert.deepEqual(await readdir(redis.dir), ['users.acl']);
-    assert.match(await rawReply(redis.port, 'PING\r\n'), /^-NOAUTH/, 'test Redis requires authentication too');
+    assert.match(await redisReply(redis.port, 'PING\r\n'), /^-NOAUTH/, 'test Redis requires authentication too');
     await redis.stop();
     assert.equal(isAlive(redis.pid), false);
     await assert.rejects(access(redis.dir), { code: 'ENOENT' });
   });
 });
-
-/** The first reply line of the Redis on `port` to `command` sent on a fresh connection. */
-function rawReply(port: number, command: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: '127.0.0.1', port }, () => socket.write(command));
-    let reply = '';
-    socket.on('data', (chunk) => {
-      reply += chunk.toString('latin1');
-      if (reply.includes('\r\n')) {
-        socket.destroy();
-        resolve(reply.slice(0, reply.indexOf('\r\n')));
-      }
-    });
-    socket.once('error', reject);
-  });
-}
 
 async function aofText(dir: string): Promise<string> {
   const aofDir = path.join(dir, 'appendonlydir');
