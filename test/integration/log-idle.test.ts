@@ -1,6 +1,6 @@
 // A follow stays open through a long silence while the run runs, then gets what comes.
 import assert from 'node:assert/strict';
-import { writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -19,6 +19,8 @@ describe('log follow through two minutes of silence', { timeout: SILENCE_MS + 60
   let dir: string;
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'kube-actions-idle-'));
+    // The step, under a uid of its own, looks for the file the test writes there.
+    await chmod(dir, 0o711);
     redis = await startTestRedis();
     server = await startDevServer({ redisUrl: redis.url });
     client = new RunClient(server);
