@@ -148,11 +148,12 @@ for (const fault of ['SIGKILL', 'SIGTERM'] as RedisFault[]) {
       const watch = await new Watch(kc).watch(runsPath(ns), { resourceVersion: from },
         (type, obj: KubernetesObject) => events.push({ type, rv: obj.metadata?.resourceVersion ?? '' }), (err) => (watchEnded = err));
 
-      // The step prints a numbered line every 50 ms (and its count to a file) until told to stop.
-      const count = join(dir, 'count');
+      // The step prints a numbered line every 50 ms (and its count to a file in its workspace,
+      // which it owns) until told to stop.
       const stop = join(dir, 'stop');
+      const long = await client.create(ns, { name: 'long' }, { steps: [{ name: 'main', run: `i=0; while [ ! -e ${stop} ]; do i=$((i+1)); echo "line $i"; echo $i > count; sleep 0.05; done` }] });
+      const count = join(dir, 'ws', long.metadata.uid, 'count');
       const printed = (): number => (existsSync(count) ? Number(readFileSync(count, 'utf8')) || 0 : 0);
-      await client.create(ns, { name: 'long' }, { steps: [{ name: 'main', run: `i=0; while [ ! -e ${stop} ]; do i=$((i+1)); echo "line $i"; echo $i > ${count}; sleep 0.05; done` }] });
       await waitFor(async () => /^line 10$/m.test((await client.log(ns, 'long')).body), { timeoutMs: 20_000, message: 'the step to log 10 lines' });
       // A log follower held open through the outage.
       const follower = await openWatchlessStream(api.target, `${runsPath(ns)}/long/log?follow=true`);
