@@ -2,7 +2,7 @@
 // step environment, workingDir, timeouts, continueOnError, retries, TTL, and deletion.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -32,6 +32,8 @@ describe('the worker, through kube-actions dev', { timeout: 100_000 }, () => {
     delete process.env.KUBE_ACTIONS_IT_SECRET;
     client = new RunClient(server);
     outside = await mkdtemp(join(tmpdir(), 'kube-actions-worker-it-'));
+    // Steps run under uids of their own (one per attempt): like /tmp, anyone may create files here.
+    await chmod(outside, 0o1777);
   });
   after(async () => {
     for (const m of markers) killMatching(m);
@@ -122,6 +124,11 @@ describe('the worker, through kube-actions dev', { timeout: 100_000 }, () => {
   it('spec.retry: a step failing twice succeeds on attempt 3; one that always fails ends Failed at attempt 3', async () => {
     const flaky = join(outside, 'flaky');
     const broken = join(outside, 'broken');
+    // Each attempt runs as another uid and appends to the same files.
+    for (const file of [flaky, broken]) {
+      await writeFile(file, '');
+      await chmod(file, 0o666);
+    }
     const retry = { limit: 2, backoffSeconds: 1 };
     await client.create(NS, { name: 'flaky' }, {
       retry,
@@ -191,6 +198,8 @@ describe('the worker with one slot, through kube-actions dev', { timeout: 60_000
     server = await startDevServer({ redisUrl: redis.url, args: ['--concurrency', '1'] });
     client = new RunClient(server);
     outside = await mkdtemp(join(tmpdir(), 'kube-actions-worker-it-'));
+    // Steps run under uids of their own (one per attempt): like /tmp, anyone may create files here.
+    await chmod(outside, 0o1777);
   });
   after(async () => {
     killMatching(blocker);
