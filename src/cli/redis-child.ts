@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { constants } from 'node:fs';
-import { access, chmod, mkdir, open, stat } from 'node:fs/promises';
+import { chmod, mkdir, open } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { findExecutable } from '../worker/find-executable.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 /**
@@ -295,18 +295,4 @@ export function pickFreePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function findExecutable(name: string): Promise<string | undefined> {
-  for (const dir of (process.env['PATH'] ?? '').split(path.delimiter)) {
-    if (dir === '') continue;
-    const candidate = path.join(dir, name);
-    try {
-      await access(candidate, constants.X_OK);
-      if ((await stat(candidate)).isFile()) return candidate;
-    } catch {
-      continue;
-    }
-  }
-  return undefined;
 }

@@ -6,12 +6,10 @@
 // (`sleep 1000 &`) are SIGKILLed at once, as when a container's main process ends.
 
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { killGroup, terminateGroup } from './process-group.js';
 import { guardGroup, releaseGroup } from './group-guard.js';
+import { findExecutable } from './find-executable.js';
 import type { RunIdentity } from './sandbox.js';
 import { resolveWorkingDir } from './workspace.js';
 import { abortedMessage, exitResult, startErrorMessage, type ExitStatus } from './step-result.js';
@@ -192,11 +190,7 @@ async function drainOutput(outputs: Output[], drainMs: number): Promise<void> {
 
 /** Throws spawn's ENOENT message when `file` (a path, or a name looked up in `path`) is no executable. */
 async function assertExecutable(file: string, path: string): Promise<void> {
-  const candidates = file.includes('/') ? [file] : path.split(':').filter((d) => d !== '').map((d) => join(d, file));
-  for (const candidate of candidates) {
-    if (await access(candidate, constants.X_OK).then(() => true, () => false)) return;
-  }
-  throw new Error(`spawn ${file} ENOENT`);
+  if ((await findExecutable(file, path)) === undefined) throw new Error(`spawn ${file} ENOENT`);
 }
 
 function startError(err: unknown, startedAt: Date): StepProcessResult {

@@ -13,10 +13,11 @@
 
 import { spawn } from 'node:child_process';
 import { constants } from 'node:fs';
-import { access, chmod, chown, lstat, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, open, readdir, readFile, rm, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { findExecutable } from './find-executable.js';
 import { guardUid, releaseUid } from './group-guard.js';
 import { removeWorkspace } from './workspace.js';
 
@@ -142,13 +143,13 @@ async function probeHost(): Promise<HostProbe> {
   const caps = await effectiveCapabilities();
   const has = (c: keyof typeof CAP): boolean => (caps >> BigInt(CAP[c])) & 1n ? true : false;
   const missing = NEEDED.filter(([c]) => !has(c)).map(([c, why]) => `CAP_${c} (to ${why})`);
-  if (!(await executable('setpriv'))) missing.push('util-linux setpriv on PATH');
+  if (!(await findExecutable('setpriv'))) missing.push('util-linux setpriv on PATH');
   if (missing.length === 0 && !(await shellSetsLimits())) missing.push('a /bin/sh whose ulimit sets -p (processes), -d, -t and -f as dash\'s does');
   const lacksNetwork = [
     ...(has('SYS_ADMIN') ? [] : ['CAP_SYS_ADMIN (to create a network namespace)']),
     ...(has('NET_ADMIN') ? [] : ['CAP_NET_ADMIN (to bring its loopback up)']),
-    ...((await executable('unshare')) ? [] : ['util-linux unshare on PATH']),
-    ...((await executable('ip')) ? [] : ['iproute2 ip on PATH']),
+    ...((await findExecutable('unshare')) ? [] : ['util-linux unshare on PATH']),
+    ...((await findExecutable('ip')) ? [] : ['iproute2 ip on PATH']),
   ];
   return { missing, dropBounding: has('SETPCAP'), ...(lacksNetwork.length > 0 ? { noNetwork: lacksNetwork.join(', ') } : {}) };
 }
@@ -157,15 +158,6 @@ async function effectiveCapabilities(): Promise<bigint> {
   const status = await readFile('/proc/self/status', 'utf8').catch(() => '');
   const hex = /^CapEff:\s*([0-9a-f]+)$/m.exec(status)?.[1];
   return hex === undefined ? 0n : BigInt(`0x${hex}`);
-}
-
-async function executable(name: string): Promise<string | undefined> {
-  for (const dir of (process.env['PATH'] ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
-    if (dir === '') continue;
-    const file = join(dir, name);
-    if (await access(file, constants.X_OK).then(() => true, () => false)) return file;
-  }
-  return undefined;
 }
 
 /** True when the shell's ulimit sets RLIMIT_NPROC (-p), RLIMIT_DATA (-d, KiB), RLIMIT_CPU (-t) and RLIMIT_FSIZE (-f, 512-byte blocks) as dash's does. */
@@ -204,6 +196,8 @@ export class StepSandbox {
   readonly #probe: HostProbe;
   readonly #log: Logger;
   readonly #held = new Set<number>();
+  /** What this worker writes into the locks it holds: its pid and start time. */
+  readonly #owner = startTime(process.pid).then((started) => `${process.pid} ${started}\n`);
 
   constructor(s: SandboxSettings, probe: HostProbe, log: Logger) {
     this.#s = s;
@@ -242,7 +236,7 @@ export class StepSandbox {
     const { first, last } = this.#s.uids;
     const size = last - first + 1;
     const start = Math.floor(Math.random() * size);
-    const owner = `${process.pid} ${await startTime(process.pid)}\n`;
+    const owner = await this.#owner;
     for (let i = 0; i < size; i++) {
       const uid = first + ((start + i) % size);
       if (this.#held.has(uid)) continue;
