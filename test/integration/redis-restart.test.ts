@@ -4,7 +4,7 @@
 // Succeeds, and an informer started before the outage ends with exactly what Redis holds.
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,11 +148,15 @@ for (const fault of ['SIGKILL', 'SIGTERM'] as RedisFault[]) {
       const watch = await new Watch(kc).watch(runsPath(ns), { resourceVersion: from },
         (type, obj: KubernetesObject) => events.push({ type, rv: obj.metadata?.resourceVersion ?? '' }), (err) => (watchEnded = err));
 
-      // The step prints a numbered line every 50 ms (and its count to a file in its workspace,
-      // which it owns) until told to stop.
+      // The step prints a numbered line every 50 ms (and its count to a file) until told to stop.
+      // It runs under a uid of its own: the count goes to a directory open to it, like /tmp
+      // (its workspace is removed when the run ends, before the test reads the last count).
+      const shared = join(dir, 'shared');
+      await mkdir(shared, { mode: 0o1777 });
+      await chmod(shared, 0o1777);
+      const count = join(shared, 'count');
       const stop = join(dir, 'stop');
-      const long = await client.create(ns, { name: 'long' }, { steps: [{ name: 'main', run: `i=0; while [ ! -e ${stop} ]; do i=$((i+1)); echo "line $i"; echo $i > count; sleep 0.05; done` }] });
-      const count = join(dir, 'ws', long.metadata.uid, 'count');
+      await client.create(ns, { name: 'long' }, { steps: [{ name: 'main', run: `i=0; while [ ! -e ${stop} ]; do i=$((i+1)); echo "line $i"; echo $i > ${count}; sleep 0.05; done` }] });
       const printed = (): number => (existsSync(count) ? Number(readFileSync(count, 'utf8')) || 0 : 0);
       await waitFor(async () => /^line 10$/m.test((await client.log(ns, 'long')).body), { timeoutMs: 20_000, message: 'the step to log 10 lines' });
       // A log follower held open through the outage.
